@@ -1,0 +1,136 @@
+/// Why a case was sent to a person instead of being decided automatically.
+public enum DeferralReason: String, Sendable, Codable, CaseIterable {
+    /// The calibrated confidence is below the model's threshold.
+    case lowConfidence = "low_confidence"
+}
+
+/// Where a review case stands.
+public enum CaseStatus: String, Sendable, Codable, CaseIterable {
+    /// Waiting for a person.
+    case pending
+    /// Answered by a person; the answer can feed the next model.
+    case answered
+}
+
+/// A label and its calibrated probability.
+public struct LabelProbability: Sendable, Equatable, Codable {
+    public var label: String
+    public var probability: Double
+
+    public init(label: String, probability: Double) {
+        self.label = label
+        self.probability = probability
+    }
+}
+
+/// A deferred input about to enter the queue.
+public struct NewCase: Sendable, Equatable {
+    /// The registry name of the model that deferred it.
+    public var model: String
+    public var modelVersion: Int
+    /// The input as the model saw it: a JSON object of column name to value, with
+    /// keys sorted. Two deferrals of the same input have the same `input`.
+    public var input: String
+    /// What a reviewer reads: the text column, or the row rendered as text.
+    public var text: String
+    public var predicted: String
+    public var confidence: Double
+    /// The top labels, most probable first.
+    public var probabilities: [LabelProbability]
+    public var reason: DeferralReason
+
+    public init(
+        model: String, modelVersion: Int, input: String, text: String,
+        predicted: String, confidence: Double, probabilities: [LabelProbability],
+        reason: DeferralReason
+    ) {
+        self.model = model
+        self.modelVersion = modelVersion
+        self.input = input
+        self.text = text
+        self.predicted = predicted
+        self.confidence = confidence
+        self.probabilities = probabilities
+        self.reason = reason
+    }
+}
+
+/// A case in the review queue.
+public struct ReviewCase: Sendable, Equatable {
+    public var id: Int64
+    public var model: String
+    public var modelVersion: Int
+    public var input: String
+    public var text: String
+    public var predicted: String
+    public var confidence: Double
+    public var probabilities: [LabelProbability]
+    public var reason: DeferralReason
+    public var status: CaseStatus
+    /// The reviewer's label once answered.
+    public var answer: String?
+    public var reviewer: String?
+    /// How many times the input was deferred; a repeat joins the existing case.
+    public var timesDeferred: Int
+    /// How many times reviewers skipped it; skipped cases are listed last.
+    public var skips: Int
+    /// Seconds since 1970, UTC.
+    public var createdAt: Double
+    public var answeredAt: Double?
+
+    public init(
+        id: Int64, model: String, modelVersion: Int, input: String, text: String,
+        predicted: String, confidence: Double, probabilities: [LabelProbability],
+        reason: DeferralReason, status: CaseStatus, answer: String?, reviewer: String?,
+        timesDeferred: Int, skips: Int, createdAt: Double, answeredAt: Double?
+    ) {
+        self.id = id
+        self.model = model
+        self.modelVersion = modelVersion
+        self.input = input
+        self.text = text
+        self.predicted = predicted
+        self.confidence = confidence
+        self.probabilities = probabilities
+        self.reason = reason
+        self.status = status
+        self.answer = answer
+        self.reviewer = reviewer
+        self.timesDeferred = timesDeferred
+        self.skips = skips
+        self.createdAt = createdAt
+        self.answeredAt = answeredAt
+    }
+}
+
+/// Where review cases live. SQLite backs it on one machine; the interface is small so
+/// that a shared server database can back it too.
+public protocol ReviewStore: AnyObject {
+    /// Adds deferred inputs as pending cases, all in one transaction, and returns each
+    /// one's case id in order. An input that already has a case for the same model
+    /// joins it: the id is the existing one, its deferral count goes up and, while it
+    /// is still pending, its prediction is replaced by the newer one.
+    func enqueue(_ cases: [NewCase]) throws -> [Int64]
+
+    /// One case by id; throws `caseNotFound` when there is none.
+    func reviewCase(id: Int64) throws -> ReviewCase
+
+    /// Pending cases, least confident first and skipped ones last; `model` limits the
+    /// list to one model's cases.
+    func pendingCases(model: String?, limit: Int?) throws -> [ReviewCase]
+
+    /// Every answered case of one model, oldest answer first.
+    func answeredCases(model: String) throws -> [ReviewCase]
+
+    /// Records a reviewer's label. Throws `caseNotFound`, or `caseClosed` when the case
+    /// is already answered; nothing changes in either case.
+    @discardableResult
+    func answer(caseID: Int64, label: String, reviewer: String) throws -> ReviewCase
+
+    /// Records that a reviewer passed on a case; it stays pending and moves to the back.
+    @discardableResult
+    func skip(caseID: Int64, reviewer: String) throws -> ReviewCase
+
+    /// How many cases are in each status, for one model or all.
+    func counts(model: String?) throws -> [CaseStatus: Int]
+}
