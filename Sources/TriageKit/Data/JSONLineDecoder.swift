@@ -1,0 +1,142 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Synchronization
+
+/// Turns one line of JSON Lines into named cells with Foundation's `JSONDecoder`.
+///
+/// Values become text: a string as is; a number in its shortest form, whole numbers
+/// up to 2^53 without a fraction (`3`, `3.0` and `3e0` all give `"3"`, `2.5` gives
+/// `"2.5"`); `true`/`false`; `null` becomes `nil`. Arrays and objects are refused.
+///
+/// `JSONDecoder` reads objects into dictionaries, which forget the order of keys. The
+/// order is recovered through a custom key decoding strategy, which the decoder calls
+/// once per key in document order while it reads the object.
+final class JSONLineDecoder {
+    /// Why a line could not be read.
+    enum Failure: Error, Equatable {
+        /// The line is not JSON at all.
+        case invalidJSON
+        /// The line is JSON, but not an object.
+        case notAnObject
+        /// The value under `key` is an array or an object (`kind`).
+        case nested(key: String, kind: String)
+        /// The value under `key` is a number that does not fit a `Double`.
+        case unreadableNumber(key: String)
+    }
+
+    private let decoder = JSONDecoder()
+    private let keyOrder = KeyOrder()
+
+    init() {
+        let keyOrder = self.keyOrder
+        decoder.keyDecodingStrategy = .custom { path in
+            guard let key = path.last else { return AnyKey(stringValue: "") }
+            keyOrder.keys.withLock { $0.append(key.stringValue) }
+            return key
+        }
+    }
+
+    /// The keys and values of the object in `line`, in the order the keys appear.
+    ///
+    /// A key repeated within the object appears once, with the value `JSONDecoder`
+    /// keeps for it.
+    ///
+    /// - Throws: `Failure` saying what is wrong with the line.
+    /// - Complexity: O(*n*) in the length of the line.
+    func decode(
+        _ line: UnsafeBufferPointer<UInt8>
+    ) throws(Failure) -> [(String, String?)] {
+        // Decode the values, recording the key order as a side effect.
+        keyOrder.keys.withLock { $0.removeAll(keepingCapacity: true) }
+        let object: ObjectLine
+        do {
+            object = try decoder.decode(ObjectLine.self, from: Data(buffer: line))
+        } catch let failure as Failure {
+            throw failure
+        } catch DecodingError.typeMismatch {
+            throw .notAnObject
+        } catch {
+            throw .invalidJSON
+        }
+
+        // Pair each key, first appearance only, with its value.
+        var seen = Set<String>()
+        var pairs: [(String, String?)] = []
+        pairs.reserveCapacity(object.values.count)
+        for key in keyOrder.keys.withLock({ $0 }) where seen.insert(key).inserted {
+            guard let value = object.values[key] else { continue }
+            pairs.append((key, value))
+        }
+        return pairs
+    }
+}
+
+/// The keys of the object being decoded, in the order the decoder met them.
+///
+/// The key decoding strategy must be `Sendable`, hence the lock, though the decoder
+/// calls it synchronously on the decoding thread.
+private final class KeyOrder: Sendable {
+    let keys = Mutex<[String]>([])
+}
+
+/// Any key of a JSON object.
+private struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+/// A top-level JSON object whose values are all scalars.
+private struct ObjectLine: Decodable {
+    var values: [String: String?] = [:]
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: AnyKey.self)
+        values.reserveCapacity(container.allKeys.count)
+        for key in container.allKeys {
+            let value = try container.decode(ScalarText.self, forKey: key)
+            values[key.stringValue] = value.text
+        }
+    }
+}
+
+/// One JSON scalar as text, or `nil` for `null`.
+private struct ScalarText: Decodable {
+    var text: String?
+
+    /// The largest magnitude below which every whole `Double` is an exact integer.
+    private static let exactIntegerLimit = 9_007_199_254_740_992.0
+
+    init(from decoder: any Decoder) throws {
+        let key = decoder.codingPath.last?.stringValue ?? ""
+        let container = try decoder.singleValueContainer()
+
+        // The common cases first: each failed attempt costs a thrown error.
+        if container.decodeNil() {
+            text = nil
+        } else if let string = try? container.decode(String.self) {
+            text = string
+        } else if let bool = try? container.decode(Bool.self) {
+            text = bool ? "true" : "false"
+        } else if let integer = try? container.decode(Int.self) {
+            text = String(integer)
+        } else if let double = try? container.decode(Double.self) {
+            if double.rounded() == double, abs(double) < Self.exactIntegerLimit {
+                text = String(Int(double))
+            } else {
+                text = String(double)
+            }
+        } else if (try? decoder.unkeyedContainer()) != nil {
+            throw JSONLineDecoder.Failure.nested(key: key, kind: "an array")
+        } else if (try? decoder.container(keyedBy: AnyKey.self)) != nil {
+            throw JSONLineDecoder.Failure.nested(key: key, kind: "an object")
+        } else {
+            throw JSONLineDecoder.Failure.unreadableNumber(key: key)
+        }
+    }
+}
