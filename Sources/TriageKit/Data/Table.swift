@@ -33,6 +33,14 @@ public struct Row: Sendable, Equatable {
         self.cells = cells
         self.line = line
     }
+
+    /// The cell in column `index`, or `nil` when the row has no such cell.
+    ///
+    /// A JSON Lines row read before a later record introduced a new key is shorter
+    /// than the final column list; its missing trailing cells are missing values.
+    public func cell(at index: Int) -> String? {
+        cells.indices.contains(index) ? cells[index] : nil
+    }
 }
 
 /// A whole file read into memory.
