@@ -1,0 +1,76 @@
+/// Settings of multinomial logistic regression.
+public struct LogisticRegressionSettings: Codable, Sendable, Equatable {
+    /// Inverse regularisation strength, as scikit-learn's `C`: the penalty is
+    /// `‖W‖² / (2·C·Σ sample weights)` on the mean loss. Larger fits the training data
+    /// more closely.
+    public var inverseRegularization: Double
+    /// Stop when the gradient's largest component is at most this.
+    public var tolerance: Double
+    public var maxIterations: Int
+    /// Curvature pairs L-BFGS keeps.
+    public var memory: Int
+
+    public init(
+        inverseRegularization: Double = 10, tolerance: Double = 1e-4,
+        maxIterations: Int = 300, memory: Int = 10
+    ) {
+        self.inverseRegularization = inverseRegularization
+        self.tolerance = tolerance
+        self.maxIterations = maxIterations
+        self.memory = memory
+    }
+
+    public func validate() throws {
+        guard inverseRegularization > 0, inverseRegularization.isFinite else {
+            throw TriageError.invalidArgument(
+                "the inverse regularisation C must be positive, got \(inverseRegularization)")
+        }
+        guard tolerance > 0 else {
+            throw TriageError.invalidArgument("the tolerance must be positive, got \(tolerance)")
+        }
+        guard maxIterations >= 1, (1...100).contains(memory) else {
+            throw TriageError.invalidArgument(
+                "iterations must be at least 1 and the L-BFGS memory between 1 and 100")
+        }
+    }
+}
+
+/// Multinomial logistic regression with an L2 penalty, fitted by L-BFGS.
+public enum LogisticRegression {
+    /// Fits a model to sparse rows.
+    ///
+    /// - Parameters:
+    ///   - targets: each row's class in `0..<classCount`.
+    ///   - sampleWeights: one weight per row, or `nil` for all ones.
+    ///   - progress: called after every optimiser iteration.
+    /// - Throws: `TriageError` `.invalidArgument` for bad settings, `.training` when the
+    ///   loss diverges.
+    /// - Complexity: per iteration O(non-zeros × classes + features × classes × memory).
+    public static func fit(
+        rows: SparseMatrix, targets: [Int32], classCount: Int,
+        sampleWeights: [Float]? = nil, settings: LogisticRegressionSettings,
+        progress: (OptimizerProgress) -> Void = { _ in }
+    ) throws -> (LinearModel, OptimizerResult) {
+        try settings.validate()
+        guard rows.rowCount > 0 else {
+            throw TriageError(.training, "there are no training examples")
+        }
+        let weights = sampleWeights ?? [Float](repeating: 1, count: rows.rowCount)
+        let weightTotal = weights.reduce(0.0) { $0 + Double($1) }
+        let objective = SoftmaxObjective(
+            rows: rows, targets: targets, sampleWeights: weights, classCount: classCount,
+            regularization: 1 / (settings.inverseRegularization * weightTotal))
+
+        var point = [Float](repeating: 0, count: objective.dimension)
+        let optimizer = LBFGS(
+            memory: settings.memory, tolerance: settings.tolerance,
+            maxIterations: settings.maxIterations)
+        let result = try optimizer.minimize(objective, from: &point, progress: progress)
+
+        let weightCount = rows.columnCount * classCount
+        let model = LinearModel(
+            featureCount: rows.columnCount, classCount: classCount,
+            weights: Array(point[0..<weightCount]), bias: Array(point[weightCount...]))
+        return (model, result)
+    }
+}

@@ -1,0 +1,94 @@
+import FoundationEssentials
+
+/// Everything about a model version except its weights: what it was trained on, with
+/// which settings, how it calibrates and defers, and how well it did.
+///
+/// Stored as `manifest.json` beside `weights.bin`, readable by people and scripts.
+public struct ModelManifest: Codable, Sendable, Equatable {
+    /// The manifest layout; a newer one is refused.
+    public static let currentFormat = 1
+
+    public var format: Int
+    public var name: String
+    public var version: Int
+    /// ISO 8601, UTC.
+    public var createdAt: String
+    /// The version this one was retrained from, if any.
+    public var parentVersion: Int?
+    public var triageVersion: String
+
+    public var labels: [String]
+    /// The input column holding the text.
+    public var textColumn: String
+    public var features: TextFeatureSettings
+    public var learner: LogisticRegressionSettings
+    public var calibration: Calibration
+    public var deferral: Deferral
+    public var training: Training
+    /// Measured on the calibration split.
+    public var metrics: Metrics
+
+    public struct Calibration: Codable, Sendable, Equatable {
+        public var method: String
+        public var temperature: Double
+    }
+
+    public struct Deferral: Codable, Sendable, Equatable {
+        public var targetAccuracy: Double
+        /// `nil` when no threshold reaches the target: every input is deferred.
+        public var threshold: Double?
+    }
+
+    public struct Training: Codable, Sendable, Equatable {
+        /// The files the examples came from, as given.
+        public var sources: [DataSource]
+        /// Where the calibration split came from.
+        public var calibrationSource: String
+        public var examples: Int
+        public var calibrationExamples: Int
+        /// Reviewed cases added to the training data, with the answers used.
+        public var reviewedCases: [ReviewedCase]
+        public var seed: UInt64
+        public var iterations: Int
+        public var optimizerStop: OptimizerStop
+        public var finalLoss: Double
+        public var seconds: Double
+    }
+
+    public struct DataSource: Codable, Sendable, Equatable {
+        public var path: String
+        public var rows: Int
+        /// FNV-1a over the file's bytes, hexadecimal.
+        public var contentHash: String
+    }
+
+    public struct ReviewedCase: Codable, Sendable, Equatable {
+        public var id: Int64
+        public var label: String
+    }
+
+    public struct Metrics: Codable, Sendable, Equatable {
+        public var accuracy: Double
+        /// Expected calibration error, 15 equal-width bins, before and after scaling.
+        public var calibrationErrorBefore: Double
+        public var calibrationError: Double
+        public var negativeLogLikelihoodBefore: Double
+        public var negativeLogLikelihood: Double
+        public var brierScore: Double
+        /// Share of the calibration split decided automatically at the threshold.
+        public var coverage: Double
+        /// Accuracy of those decisions; `nil` when there are none.
+        public var automatedAccuracy: Double?
+    }
+}
+
+extension ModelManifest {
+    /// The manifest as pretty-printed JSON with snake_case keys, sorted, ending in a
+    /// newline: the form stored beside the weights.
+    public func jsonBytes() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(self)) + [0x0a]
+    }
+}

@@ -1,0 +1,222 @@
+import FoundationEssentials
+
+/// Settings of a training run.
+public struct TrainingSettings: Sendable {
+    public var features: TextFeatureSettings
+    public var learner: LogisticRegressionSettings
+    /// Accuracy the automated decisions must reach on the calibration split.
+    public var targetAccuracy: Double
+    /// Share of the training data held out for calibration when no calibration file
+    /// is given.
+    public var calibrationShare: Double
+    public var seed: UInt64
+    /// The input column that holds the text.
+    public var textColumn: String
+
+    public init(
+        features: TextFeatureSettings = .standard,
+        learner: LogisticRegressionSettings = LogisticRegressionSettings(),
+        targetAccuracy: Double = 0.95, calibrationShare: Double = 0.2, seed: UInt64 = 0,
+        textColumn: String = "text"
+    ) {
+        self.features = features
+        self.learner = learner
+        self.targetAccuracy = targetAccuracy
+        self.calibrationShare = calibrationShare
+        self.seed = seed
+        self.textColumn = textColumn
+    }
+
+    /// Checks every setting before any data is read.
+    public func validate() throws {
+        try features.validate()
+        try learner.validate()
+        guard targetAccuracy > 0, targetAccuracy <= 1 else {
+            throw TriageError.invalidArgument(
+                "the target accuracy must be in (0, 1], got \(targetAccuracy)")
+        }
+        guard calibrationShare > 0, calibrationShare < 1 else {
+            throw TriageError.invalidArgument(
+                "the calibration share must be in (0, 1), got \(calibrationShare)")
+        }
+    }
+}
+
+extension TextFeatureSettings {
+    /// Word unigrams and bigrams plus character 2- to 5-grams inside words, TF-IDF
+    /// weighted, buckets seen in at least two training documents.
+    public static let standard = TextFeatureSettings(
+        hashBits: 22, wordNgrams: 2, charNgramMin: 2, charNgramMax: 5, sublinearFrequency: true,
+        idf: true, minDocumentFrequency: 2)
+}
+
+/// The examples a training run learns from and calibrates on, with their provenance.
+public struct TrainingInput: Sendable {
+    public var training: LabelledExamples
+    public var calibration: LabelledExamples
+    public var sources: [ModelManifest.DataSource]
+    /// A file path, or a description of how the split was held out.
+    public var calibrationSource: String
+    public var parentVersion: Int?
+
+    public init(
+        training: LabelledExamples, calibration: LabelledExamples,
+        sources: [ModelManifest.DataSource], calibrationSource: String, parentVersion: Int? = nil
+    ) {
+        self.training = training
+        self.calibration = calibration
+        self.sources = sources
+        self.calibrationSource = calibrationSource
+        self.parentVersion = parentVersion
+    }
+
+    /// Reads training files and either a calibration file or a stratified share held
+    /// out of the training data.
+    public static func fromFiles(
+        data paths: [String], calibration calibrationPath: String?, textColumn: String,
+        labelColumn: String, settings: TrainingSettings
+    ) throws -> TrainingInput {
+        var examples = LabelledExamples()
+        var sources: [ModelManifest.DataSource] = []
+        for path in paths {
+            let part = try LabelledExamples.read(
+                path: path, textColumn: textColumn, labelColumn: labelColumn)
+            examples.append(contentsOf: part)
+            sources.append(try dataSource(path: path, rows: part.count))
+        }
+
+        if let calibrationPath {
+            let calibration = try LabelledExamples.read(
+                path: calibrationPath, textColumn: textColumn, labelColumn: labelColumn)
+            sources.append(try dataSource(path: calibrationPath, rows: calibration.count))
+            return TrainingInput(
+                training: examples, calibration: calibration, sources: sources,
+                calibrationSource: calibrationPath)
+        }
+
+        let (heldOut, rest) = StratifiedSplit.split(
+            labels: examples.labels, share: settings.calibrationShare, seed: settings.seed)
+        let percent = Int((settings.calibrationShare * 100).rounded())
+        return TrainingInput(
+            training: examples.subset(rest), calibration: examples.subset(heldOut),
+            sources: sources,
+            calibrationSource: "stratified \(percent)% of the training data, seed \(settings.seed)")
+    }
+
+    static func dataSource(path: String, rows: Int) throws -> ModelManifest.DataSource {
+        let bytes = try FileIO.read(path)
+        let hash = FeatureHash.fnv1a(bytes)
+        return ModelManifest.DataSource(
+            path: path, rows: rows, contentHash: String(hash, radix: 16))
+    }
+}
+
+/// Progress of a training run, for a terminal or a log.
+public enum TrainingEvent: Sendable {
+    /// A named step starts: reading, features, optimising, calibrating.
+    case stage(String)
+    case optimizer(OptimizerProgress)
+}
+
+/// Trains, calibrates and sets the deferral threshold of a classifier.
+public enum Trainer {
+    /// Runs the whole training and returns the artifacts to publish.
+    ///
+    /// - Throws: `TriageError` when the data cannot make a classifier (fewer than two
+    ///   labels, no calibration examples) or training diverges.
+    public static func train(
+        _ input: TrainingInput, settings: TrainingSettings,
+        observe: (TrainingEvent) -> Void = { _ in }
+    ) throws -> ModelArtifacts {
+        try settings.validate()
+        let started = ContinuousClock.now
+
+        // Labels, sorted, and each training example's class.
+        let labels = Array(Set(input.training.labels)).sorted()
+        guard labels.count >= 2 else {
+            throw TriageError(
+                .training, "the training data has \(labels.count) label; a classifier needs at least two",
+                remedy: "add examples of other labels")
+        }
+        guard input.calibration.count > 0 else {
+            throw TriageError(
+                .training, "there are no calibration examples",
+                remedy: "give a calibration file with --calibration, or more training data")
+        }
+        let classOf = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
+        let targets = input.training.labels.map { classOf[$0] ?? -1 }
+
+        // Features.
+        observe(.stage("features"))
+        let (featurizer, rows) = try TextFeaturizer.fit(
+            texts: input.training.texts, settings: settings.features)
+
+        // The linear model.
+        observe(.stage("optimising"))
+        let (model, optimizer) = try LogisticRegression.fit(
+            rows: rows, targets: targets, classCount: labels.count, settings: settings.learner
+        ) { observe(.optimizer($0)) }
+
+        // Calibration: temperature on the held-out split, then the threshold.
+        observe(.stage("calibrating"))
+        let calibrationTargets = input.calibration.labels.map { classOf[$0] ?? -1 }
+        let logits = model.logits(featurizer.transform(input.calibration.texts))
+        let temperature = TemperatureScaling.fit(
+            logits: logits, targets: calibrationTargets, classCount: labels.count)
+        let raw = Softmax.probabilities(logits, classCount: labels.count, temperature: 1)
+        let calibrated = Softmax.probabilities(
+            logits, classCount: labels.count, temperature: temperature)
+        let before = ScoredPredictions(
+            probabilities: raw, classCount: labels.count, targets: calibrationTargets)
+        let after = ScoredPredictions(
+            probabilities: calibrated, classCount: labels.count, targets: calibrationTargets)
+        let choice = ConfidenceThreshold.choose(
+            confidences: after.confidences, correct: after.correct,
+            targetAccuracy: settings.targetAccuracy)
+
+        let metrics = ModelManifest.Metrics(
+            accuracy: after.accuracy,
+            calibrationErrorBefore: CalibrationMetrics.expectedCalibrationError(
+                confidences: before.confidences, correct: before.correct),
+            calibrationError: CalibrationMetrics.expectedCalibrationError(
+                confidences: after.confidences, correct: after.correct),
+            negativeLogLikelihoodBefore: CalibrationMetrics.negativeLogLikelihood(
+                probabilities: raw, classCount: labels.count, targets: calibrationTargets),
+            negativeLogLikelihood: CalibrationMetrics.negativeLogLikelihood(
+                probabilities: calibrated, classCount: labels.count, targets: calibrationTargets),
+            brierScore: CalibrationMetrics.brierScore(
+                probabilities: calibrated, classCount: labels.count, targets: calibrationTargets),
+            coverage: choice.coverage, automatedAccuracy: choice.automatedAccuracy)
+
+        let elapsed = started.duration(to: .now)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let reviewed = zip(input.training.cases, input.training.labels).compactMap { id, label in
+            id.map { ModelManifest.ReviewedCase(id: $0, label: label) }
+        }
+        let manifest = ModelManifest(
+            format: ModelManifest.currentFormat, name: "", version: 0,
+            createdAt: Date.now.formatted(.iso8601), parentVersion: input.parentVersion,
+            triageVersion: TriageVersion.current, labels: labels,
+            textColumn: settings.textColumn, features: settings.features, learner: settings.learner,
+            calibration: .init(method: "temperature", temperature: temperature),
+            deferral: .init(targetAccuracy: settings.targetAccuracy, threshold: choice.threshold),
+            training: .init(
+                sources: input.sources, calibrationSource: input.calibrationSource,
+                examples: input.training.count, calibrationExamples: input.calibration.count,
+                reviewedCases: reviewed, seed: settings.seed, iterations: optimizer.iterations,
+                optimizerStop: optimizer.stop, finalLoss: optimizer.loss, seconds: seconds),
+            metrics: metrics)
+
+        let classifier = Classifier(
+            labels: labels, featurizer: featurizer, model: model, temperature: temperature,
+            threshold: choice.threshold)
+        return ModelArtifacts(
+            manifest: manifest, classifier: classifier, trainingData: input.training.jsonLines(),
+            calibrationData: input.calibration.jsonLines())
+    }
+}
+
+/// The version of Triage, recorded in every model it writes.
+public enum TriageVersion {
+    public static let current = "0.1.0"
+}

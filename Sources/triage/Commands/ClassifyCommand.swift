@@ -1,0 +1,183 @@
+import TriageKit
+
+let classifyCommand = CommandSpec(
+    path: ["classify"],
+    summary: "Classify inputs; defer the uncertain ones to the review queue",
+    discussion: """
+        Reads a .csv, .tsv or .jsonl file with a text column (other columns are ignored),
+        or any other file or standard input with one input per line (blank lines are
+        skipped). Prints one decision per input, in input order, as JSON Lines by default:
+
+          {"index":0,"label":"...","confidence":0.97,"alternatives":[{"label":"...",
+           "probability":0.01}],"decision":"auto","model_version":1}
+
+        A deferred input has "decision":"deferred", a "reason" and the review "case" id.
+        The same input deferred twice joins one case.
+        """,
+    options: [
+        .value("model", "NAME", "Model name in the registry", default: "default"),
+        .value("text", "COL", "Column holding the text (default: the model's text column)"),
+        .value("input-format", "FMT", "csv, tsv, jsonl or lines (default: from the file name)"),
+        .value("format", "FMT", "Output as json, csv or table", default: "json"),
+        .value("alternatives", "K", "Runner-up labels listed per input", default: "3"),
+        .flag("dry-run", "Decide without writing deferred inputs to the queue"),
+    ],
+    positionals: [PositionalSpec(name: "FILE", help: "Input file, or - for standard input", optional: true)],
+    run: { arguments, context in
+        let format = try arguments.choice("format", ["json", "csv", "table"]) ?? "json"
+        let inputFormat = try arguments.choice("input-format", ["csv", "tsv", "jsonl", "lines"])
+        let alternatives = try arguments.integer("alternatives") ?? 3
+        guard (0...20).contains(alternatives) else {
+            throw UsageError("option '--alternatives' must be between 0 and 20", command: arguments.command)
+        }
+        let name = arguments.value("model") ?? "default"
+        let path = arguments.positional(0) ?? "-"
+
+        // Model first: a missing model fails before any input is read.
+        let model = try context.registry.load(name)
+        let store: ReviewStore? = arguments.flag("dry-run") ? nil : try context.openStore()
+        let session = ClassificationSession(model: model, store: store, alternatives: alternatives)
+
+        let tableFormat: TableFormat = switch inputFormat {
+        case "csv": .csv
+        case "tsv": .tsv
+        case "jsonl": .jsonLines
+        case "lines": .lines
+        default: path == "-" ? .lines : TableFormat.inferred(fromPath: path)
+        }
+        let reader = try TableReader(path: path, format: tableFormat)
+        let textColumn = arguments.value("text")
+            ?? (tableFormat == .lines ? "text" : model.manifest.textColumn)
+        var writer = DecisionWriter(format: format, out: context.out)
+        let progress = ProgressLine(enabled: !context.quiet)
+        var deferred = 0
+        let started = ContinuousClock.now
+
+        writer.begin()
+        while let rows = try reader.nextBatch(maxRows: 2048) {
+            guard let textIndex = reader.columns.firstIndex(of: textColumn) else {
+                throw TriageError(
+                    .invalidData, "no column \"\(textColumn)\" in the input; the columns are "
+                        + reader.columns.map { "\"\($0)\"" }.joined(separator: ", "),
+                    at: SourceLocation(file: path), remedy: "name the text column with --text")
+            }
+            let texts = rows.map { $0.cell(at: textIndex) ?? "" }
+            let decisions = try session.classify(texts)
+            for (decision, text) in zip(decisions, texts) {
+                writer.write(decision, text: text, version: model.manifest.version)
+                if !decision.automated { deferred += 1 }
+            }
+            context.out.flush()
+            let seconds = (ContinuousClock.now - started).seconds
+            progress.update(
+                "classified \(session.classified) inputs, \(deferred) deferred"
+                    + (seconds > 0 ? " (\(Int(Double(session.classified) / seconds))/s)" : ""))
+        }
+        writer.end()
+        context.out.flush()
+        progress.clear()
+
+        if context.err.isTerminal {
+            let destination = store == nil ? "not queued (dry run)" : "queued in \(context.queuePath)"
+            context.note(
+                "triage: \(session.classified) inputs: \(session.classified - deferred) automated, "
+                    + "\(deferred) deferred, \(destination)")
+        }
+    })
+
+/// Writes decisions as JSON Lines, CSV or an aligned table.
+struct DecisionWriter {
+    let format: String
+    let out: Output
+    private var json = JSONWriter()
+
+    init(format: String, out: Output) {
+        self.format = format
+        self.out = out
+    }
+
+    func begin() {
+        switch format {
+        case "csv": out.line("index,label,confidence,decision,reason,case,alternatives")
+        case "table":
+            out.line(column("index", 6, right: true) + "  " + column("decision", 8) + "  "
+                + column("confidence", 10, right: true) + "  " + column("case", 6, right: true)
+                + "  " + column("label", 28) + "  text")
+        default: break
+        }
+    }
+
+    mutating func write(_ decision: Decision, text: String, version: Int) {
+        switch format {
+        case "csv":
+            let alternatives = decision.alternatives
+                .map { "\($0.label):\(fixed($0.probability, 4))" }.joined(separator: ";")
+            out.line([
+                String(decision.index), csvField(decision.label), fixed(decision.confidence, 6),
+                decision.automated ? "auto" : "deferred", decision.reason?.rawValue ?? "",
+                decision.caseID.map(String.init) ?? "", csvField(alternatives),
+            ].joined(separator: ","))
+        case "table":
+            let flat = text.map { $0.isNewline || $0 == "\t" ? " " : $0 }
+            out.line(column(String(decision.index), 6, right: true) + "  "
+                + column(decision.automated ? "auto" : "deferred", 8) + "  "
+                + column(fixed(decision.confidence, 4), 10, right: true) + "  "
+                + column(decision.caseID.map(String.init) ?? "", 6, right: true) + "  "
+                + column(decision.label, 28) + "  " + String(flat.prefix(60)))
+        default:
+            json.removeAll()
+            json.beginObject()
+            json.key("index")
+            json.value(decision.index)
+            json.key("label")
+            json.value(decision.label)
+            json.key("confidence")
+            json.value(decision.confidence)
+            json.key("alternatives")
+            json.beginArray()
+            for alternative in decision.alternatives {
+                json.beginObject()
+                json.key("label")
+                json.value(alternative.label)
+                json.key("probability")
+                json.value(alternative.probability)
+                json.endObject()
+            }
+            json.endArray()
+            json.key("decision")
+            json.value(decision.automated ? "auto" : "deferred")
+            if let reason = decision.reason {
+                json.key("reason")
+                json.value(reason.rawValue)
+            }
+            if let id = decision.caseID {
+                json.key("case")
+                json.value(id)
+            }
+            json.key("model_version")
+            json.value(version)
+            json.endObject()
+            json.newline()
+            out.write(json.bytes)
+        }
+    }
+
+    func end() {}
+}
+
+/// Quotes a CSV field when it needs quoting.
+func csvField(_ text: String) -> String {
+    guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
+    var quoted = "\""
+    for character in text {
+        quoted.append(character)
+        if character == "\"" { quoted.append("\"") }
+    }
+    return quoted + "\""
+}
+
+extension Duration {
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) * 1e-18
+    }
+}

@@ -1,0 +1,170 @@
+@preconcurrency import Glibc
+import TriageKit
+
+let reviewListCommand = CommandSpec(
+    path: ["review", "list"],
+    summary: "List pending review cases, least confident first",
+    options: [
+        .value("model", "NAME", "Only cases of this model"),
+        .value("limit", "N", "At most N cases"),
+        .flag("json", "One JSON object per case"),
+    ],
+    run: { arguments, context in
+        let limit = try arguments.integer("limit")
+        if let limit, limit < 0 {
+            throw UsageError("option '--limit' must not be negative", command: arguments.command)
+        }
+        let store = try context.openStore()
+        let cases = try store.pendingCases(model: arguments.value("model"), limit: limit)
+        if arguments.flag("json") {
+            for reviewCase in cases { context.out.write(caseJSON(reviewCase)) }
+        } else if cases.isEmpty {
+            context.note("triage: no pending cases")
+        } else {
+            let width = max(20, context.out.width - 52)
+            context.out.line(column("id", 6, right: true) + "  " + column("confidence", 10, right: true)
+                + "  " + column("predicted", 24) + "  text")
+            for reviewCase in cases {
+                let flat = String(reviewCase.text.map { $0.isNewline || $0 == "\t" ? " " : $0 })
+                context.out.line(column(String(reviewCase.id), 6, right: true) + "  "
+                    + column(fixed(reviewCase.confidence, 4), 10, right: true) + "  "
+                    + column(reviewCase.predicted, 24) + "  " + column(flat, width)
+                    + (reviewCase.skips > 0 ? "  (skipped)" : ""))
+            }
+            let counts = try store.counts(model: arguments.value("model"))
+            context.note("triage: \(counts[.pending] ?? 0) pending, \(counts[.answered] ?? 0) answered")
+        }
+        context.out.flush()
+    })
+
+let reviewShowCommand = CommandSpec(
+    path: ["review", "show"],
+    summary: "Show one case: its input, the model's suggestions and its state",
+    options: [.flag("json", "As one JSON object")],
+    positionals: [PositionalSpec(name: "ID", help: "The case id")],
+    run: { arguments, context in
+        let id = try caseID(arguments)
+        let store = try context.openStore()
+        let reviewCase = try store.reviewCase(id: id)
+        if arguments.flag("json") {
+            context.out.write(caseJSON(reviewCase))
+        } else {
+            let out = context.out
+            out.line("case \(reviewCase.id)  \(reviewCase.status.rawValue)"
+                + (reviewCase.skips > 0 ? ", skipped \(reviewCase.skips)×" : ""))
+            out.line("model     \(reviewCase.model) version \(reviewCase.modelVersion)")
+            out.line("reason    \(reviewCase.reason.rawValue), deferred \(reviewCase.timesDeferred)×")
+            if let answer = reviewCase.answer {
+                out.line("answer    \(answer)" + (reviewCase.reviewer.map { " (by \($0))" } ?? ""))
+            }
+            out.line("")
+            out.line(reviewCase.text)
+            out.line("")
+            out.line("suggestions")
+            for (rank, suggestion) in reviewCase.probabilities.enumerated() {
+                out.line("  \(rank + 1). \(column(suggestion.label, 32))  \(fixed(suggestion.probability, 4))")
+            }
+        }
+        context.out.flush()
+    })
+
+let reviewLabelCommand = CommandSpec(
+    path: ["review", "label"],
+    summary: "Answer a case with its true label",
+    options: [
+        .flag("new-label", "Accept a label the model does not know yet"),
+        .value("reviewer", "NAME", "Who answers (default: the login name)"),
+    ],
+    positionals: [
+        PositionalSpec(name: "ID", help: "The case id"),
+        PositionalSpec(name: "LABEL", help: "The true label"),
+    ],
+    run: { arguments, context in
+        let id = try caseID(arguments)
+        let label = arguments.positional(1) ?? ""
+        let desk = ReviewDesk(store: try context.openStore(), registry: context.registry)
+        let answered = try desk.answer(
+            caseID: id, label: label, reviewer: reviewer(arguments),
+            allowNewLabel: arguments.flag("new-label"))
+        context.out.line("case \(answered.id): labelled \"\(label)\" (the model suggested "
+            + "\"\(answered.predicted)\" at \(fixed(answered.confidence, 4)))")
+        context.out.flush()
+    })
+
+let reviewSkipCommand = CommandSpec(
+    path: ["review", "skip"],
+    summary: "Pass on a case; it stays pending and moves to the back",
+    options: [.value("reviewer", "NAME", "Who skips (default: the login name)")],
+    positionals: [PositionalSpec(name: "ID", help: "The case id")],
+    run: { arguments, context in
+        let id = try caseID(arguments)
+        let skipped = try context.openStore().skip(caseID: id, reviewer: reviewer(arguments))
+        context.out.line("case \(skipped.id): skipped")
+        context.out.flush()
+    })
+
+private func caseID(_ arguments: ParsedArguments) throws -> Int64 {
+    let text = arguments.positional(0) ?? ""
+    guard let id = Int64(text), id > 0 else {
+        throw UsageError("ID must be a case number, got '\(text)'", command: arguments.command)
+    }
+    return id
+}
+
+/// The reviewer's name: `--reviewer`, else the login name.
+private func reviewer(_ arguments: ParsedArguments) -> String {
+    if let name = arguments.value("reviewer"), !name.isEmpty { return name }
+    if let user = getenv("USER"), user.pointee != 0 { return String(cString: user) }
+    if let login = getlogin() { return String(cString: login) }
+    return "unknown"
+}
+
+/// A case as one line of JSON.
+func caseJSON(_ reviewCase: ReviewCase) -> [UInt8] {
+    var json = JSONWriter()
+    json.beginObject()
+    json.key("id")
+    json.value(reviewCase.id)
+    json.key("text")
+    json.value(reviewCase.text)
+    json.key("label")
+    json.value(reviewCase.predicted)
+    json.key("confidence")
+    json.value(reviewCase.confidence)
+    json.key("suggestions")
+    json.beginArray()
+    for suggestion in reviewCase.probabilities {
+        json.beginObject()
+        json.key("label")
+        json.value(suggestion.label)
+        json.key("probability")
+        json.value(suggestion.probability)
+        json.endObject()
+    }
+    json.endArray()
+    json.key("reason")
+    json.value(reviewCase.reason.rawValue)
+    json.key("status")
+    json.value(reviewCase.status.rawValue)
+    if let answer = reviewCase.answer {
+        json.key("answer")
+        json.value(answer)
+    }
+    if let reviewer = reviewCase.reviewer {
+        json.key("reviewer")
+        json.value(reviewer)
+    }
+    json.key("model")
+    json.value(reviewCase.model)
+    json.key("model_version")
+    json.value(reviewCase.modelVersion)
+    json.key("times_deferred")
+    json.value(reviewCase.timesDeferred)
+    json.key("skips")
+    json.value(reviewCase.skips)
+    json.key("input")
+    json.value(reviewCase.input)
+    json.endObject()
+    json.newline()
+    return json.bytes
+}

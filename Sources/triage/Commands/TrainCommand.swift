@@ -1,0 +1,160 @@
+import TriageKit
+
+/// Options shared by the commands that train: the model's features and learner.
+let learningOptions: [OptionSpec] = [
+    .value("target-accuracy", "A", "Accuracy automated decisions must reach", default: "0.95"),
+    .value("seed", "N", "Seed for every random step", default: "0"),
+    .value("inverse-regularization", "C", "Inverse L2 strength, as scikit-learn's C; larger fits closer", default: "30"),
+    .value("max-iterations", "N", "L-BFGS iteration limit", default: "300"),
+    .value("tolerance", "T", "Stop when the largest gradient component is below T", default: "1e-4"),
+    .value("word-ngrams", "N", "Longest word n-gram", default: "2"),
+    .value("char-ngrams", "MIN-MAX", "Character n-grams inside words, or 'off'", default: "2-5"),
+    .value("min-df", "N", "Drop features seen in fewer training texts", default: "2"),
+    .value("hash-bits", "B", "Features hash into 2^B buckets", default: "22"),
+]
+
+let trainCommand = CommandSpec(
+    path: ["train"],
+    summary: "Train, calibrate and publish a new model version",
+    discussion: """
+        Reads labelled examples (CSV, TSV or JSON Lines with a header), trains a logistic
+        regression on word and character n-grams, fits a temperature on the calibration
+        split, and picks the confidence threshold at which automated decisions reach the
+        target accuracy. The new version becomes the model's current one.
+        """,
+    options: [
+        .repeated("data", "FILE", "Labelled training data; repeat for several files"),
+        .value("calibration", "FILE", "Labelled calibration data (default: hold out a share)"),
+        .value("calibration-share", "S", "Share held out for calibration", default: "0.2"),
+        .value("model", "NAME", "Model name in the registry", default: "default"),
+        .value("text", "COL", "Column holding the text", default: "text"),
+        .value("label", "COL", "Column holding the label", default: "label"),
+        .flag("json", "Print the new version's manifest as JSON"),
+    ] + learningOptions,
+    run: { arguments, context in
+        let data = arguments.values("data")
+        guard !data.isEmpty else {
+            throw UsageError("'triage train' needs --data FILE", command: arguments.command)
+        }
+        let name = arguments.value("model") ?? "default"
+        try ModelRegistry.validate(name: name)
+        var settings = try trainingSettings(arguments)
+        let textColumn = arguments.value("text") ?? "text"
+        settings.textColumn = textColumn
+        try settings.validate()
+
+        let progress = ProgressLine(enabled: !context.quiet)
+        progress.update("reading data", force: true)
+        let input = try TrainingInput.fromFiles(
+            data: data, calibration: arguments.value("calibration"), textColumn: textColumn,
+            labelColumn: arguments.value("label") ?? "label", settings: settings)
+        let artifacts = try train(input, settings: settings, progress: progress)
+
+        let registry = context.registry
+        let version = try registry.publish(name, artifacts)
+        let manifest = try registry.manifest(name, version: version)
+        if arguments.flag("json") {
+            try printJSON(manifest, to: context.out)
+        } else {
+            printTrainingReport(manifest, path: registry.versionPath(name, version), to: context.out)
+        }
+        context.out.flush()
+        warnIfNoThreshold(manifest, context)
+    })
+
+/// Builds training settings from the learning options.
+func trainingSettings(_ arguments: ParsedArguments, base: TrainingSettings = TrainingSettings()) throws
+    -> TrainingSettings
+{
+    var settings = base
+    if let value = try arguments.double("target-accuracy") { settings.targetAccuracy = value }
+    if let value = try arguments.double("calibration-share") { settings.calibrationShare = value }
+    if let value = try arguments.integer("seed") {
+        guard value >= 0 else {
+            throw UsageError("option '--seed' must not be negative", command: arguments.command)
+        }
+        settings.seed = UInt64(value)
+    }
+    if let value = try arguments.double("inverse-regularization") { settings.learner.inverseRegularization = value }
+    if let value = try arguments.integer("max-iterations") { settings.learner.maxIterations = value }
+    if let value = try arguments.double("tolerance") { settings.learner.tolerance = value }
+    if let value = try arguments.integer("word-ngrams") { settings.features.wordNgrams = value }
+    if let value = try arguments.integer("min-df") { settings.features.minDocumentFrequency = value }
+    if let value = try arguments.integer("hash-bits") { settings.features.hashBits = value }
+    if let text = arguments.value("char-ngrams") {
+        if text == "off" {
+            settings.features.charNgramMin = 0
+            settings.features.charNgramMax = 0
+        } else {
+            let parts = text.split(separator: "-").compactMap { Int($0) }
+            guard parts.count == 2 || (parts.count == 1 && !text.contains("-")) else {
+                throw UsageError(
+                    "option '--char-ngrams' needs MIN-MAX (like 2-5) or 'off', got '\(text)'",
+                    command: arguments.command)
+            }
+            settings.features.charNgramMin = parts[0]
+            settings.features.charNgramMax = parts.count == 2 ? parts[1] : parts[0]
+        }
+    }
+    do {
+        try settings.validate()
+    } catch let error as TriageError {
+        throw UsageError(error.description, command: arguments.command)
+    }
+    return settings
+}
+
+/// Trains with a progress line for the optimiser.
+func train(_ input: TrainingInput, settings: TrainingSettings, progress: ProgressLine) throws
+    -> ModelArtifacts
+{
+    defer { progress.clear() }
+    return try Trainer.train(input, settings: settings) { event in
+        switch event {
+        case .stage(let name):
+            progress.update("\(name): \(input.training.count) examples", force: true)
+        case .optimizer(let step):
+            progress.update(
+                "optimising: iteration \(step.iteration)  loss \(fixed(step.loss, 5))  "
+                    + "gradient \(scientific(step.gradientNorm))")
+        }
+    }
+}
+
+func printTrainingReport(_ manifest: ModelManifest, path: String, to out: Output) {
+    let metrics = manifest.metrics
+    let training = manifest.training
+    out.line("model \(manifest.name) version \(manifest.version)  (\(path))")
+    out.line("  trained on \(training.examples) examples, \(manifest.labels.count) labels, "
+        + "in \(fixed(training.seconds, 1)) s (\(training.iterations) iterations, \(training.optimizerStop.rawValue))")
+    out.line("  calibrated on \(training.calibrationExamples) examples: \(training.calibrationSource)")
+    out.line("  accuracy                 \(fixed(metrics.accuracy, 4))")
+    out.line("  calibration error (ECE)  \(fixed(metrics.calibrationError, 4))  "
+        + "(before calibration \(fixed(metrics.calibrationErrorBefore, 4)), temperature \(fixed(manifest.calibration.temperature, 3)))")
+    out.line("  target accuracy          \(fixed(manifest.deferral.targetAccuracy, 4))")
+    if let threshold = manifest.deferral.threshold {
+        out.line("  confidence threshold     \(fixed(threshold, 4))")
+        out.line("  expected coverage        \(percent(metrics.coverage))  "
+            + "(automated accuracy \(fixed(metrics.automatedAccuracy ?? 0, 4)))")
+    } else {
+        out.line("  confidence threshold     none reaches the target")
+        out.line("  expected coverage        0.0%  (every input is deferred)")
+    }
+}
+
+func warnIfNoThreshold(_ manifest: ModelManifest, _ context: Context) {
+    guard manifest.deferral.threshold == nil else { return }
+    context.note(
+        "triage: note: no confidence threshold reaches accuracy \(fixed(manifest.deferral.targetAccuracy, 3)) "
+            + "on the calibration split, so this version defers every input; label deferred cases "
+            + "and retrain, or lower --target-accuracy")
+}
+
+func scientific(_ value: Double) -> String {
+    guard value > 0, value.isFinite else { return fixed(value, 2) }
+    var exponent = 0
+    var mantissa = value
+    while mantissa >= 10 { mantissa /= 10; exponent += 1 }
+    while mantissa < 1 { mantissa *= 10; exponent -= 1 }
+    return "\(fixed(mantissa, 2))e\(exponent)"
+}

@@ -1,0 +1,49 @@
+@preconcurrency import Glibc
+import TriageKit
+
+/// What every command needs from its surroundings: where models and the queue live,
+/// where output goes, and the logger.
+struct Context {
+    let home: String
+    let quiet: Bool
+    let logger: Logger
+    let out: Output
+    let err: Output
+
+    init(arguments: ParsedArguments) {
+        if let home = arguments.value("home") {
+            self.home = home
+        } else if let home = getenv("TRIAGE_HOME"), home.pointee != 0 {
+            self.home = String(cString: home)
+        } else {
+            self.home = "."
+        }
+        quiet = arguments.flag("quiet")
+        let level: Logger.Level = arguments.flag("verbose") ? .debug : (quiet ? .error : .notice)
+        out = .standardOutput
+        err = .standardError
+        let err = err
+        logger = Logger(level: level) { level, message, metadata in
+            var line = "triage: \(level.name): \(message)"
+            for (key, value) in metadata { line += " \(key)=\(value)" }
+            err.line(line)
+            err.flush()
+        }
+    }
+
+    var registry: ModelRegistry { ModelRegistry(home: home) }
+
+    var queuePath: String { SQLiteReviewStore.defaultPath(home: home) }
+
+    /// Opens the review queue, creating it on first use.
+    func openStore() throws -> SQLiteReviewStore {
+        try SQLiteReviewStore(path: queuePath, logger: logger)
+    }
+
+    /// A note for the user on standard error, unless `--quiet`.
+    func note(_ text: String) {
+        guard !quiet else { return }
+        err.line(text)
+        err.flush()
+    }
+}

@@ -1,0 +1,116 @@
+@preconcurrency import Glibc
+
+/// A buffered writer over a file descriptor: standard output for results, standard
+/// error for notes and progress.
+final class Output: @unchecked Sendable {
+    let descriptor: Int32
+    /// Whether the descriptor is a terminal, which turns progress lines on.
+    let isTerminal: Bool
+    private var buffer: [UInt8] = []
+
+    init(descriptor: Int32) {
+        self.descriptor = descriptor
+        self.isTerminal = isatty(descriptor) == 1
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    static let standardOutput = Output(descriptor: 1)
+    static let standardError = Output(descriptor: 2)
+
+    func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    func write(_ bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    func line(_ text: String = "") {
+        write(text)
+        write("\n")
+    }
+
+    /// Writes everything buffered. A closed pipe (the reader went away, as with
+    /// `| head`) ends the process quietly, as command-line tools do.
+    func flush() {
+        var offset = 0
+        while offset < buffer.count {
+            let count = buffer.withUnsafeBytes {
+                Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset)
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                if errno == EPIPE { exit(0) }
+                break
+            }
+            offset += count
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Columns of the terminal, or 80.
+    var width: Int {
+        var size = winsize()
+        if isTerminal && ioctl(descriptor, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 {
+            return Int(size.ws_col)
+        }
+        return 80
+    }
+}
+
+/// A single self-rewriting status line on standard error, drawn only on a terminal.
+final class ProgressLine: @unchecked Sendable {
+    private let output: Output
+    private let enabled: Bool
+    private var drawn = false
+    private var lastDraw = ContinuousClock.now
+
+    init(output: Output = .standardError, enabled: Bool) {
+        self.output = output
+        self.enabled = enabled && output.isTerminal
+    }
+
+    /// Redraws the line, at most ten times a second unless `force`d.
+    func update(_ text: String, force: Bool = false) {
+        guard enabled else { return }
+        let now = ContinuousClock.now
+        guard force || !drawn || now - lastDraw >= .milliseconds(100) else { return }
+        lastDraw = now
+        drawn = true
+        output.write("\r\u{1B}[K" + String(text.prefix(output.width - 1)))
+        output.flush()
+    }
+
+    /// Erases the line so that ordinary output continues cleanly.
+    func clear() {
+        guard enabled, drawn else { return }
+        output.write("\r\u{1B}[K")
+        output.flush()
+        drawn = false
+    }
+}
+
+/// Formats a number with a fixed count of decimals: `fixed(0.91234, 3)` is "0.912".
+func fixed(_ value: Double, _ places: Int) -> String {
+    guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
+    var scale = 1.0
+    for _ in 0..<places { scale *= 10 }
+    let scaled = (abs(value) * scale).rounded()
+    let whole = Int(scaled / scale)
+    var fraction = String(Int(scaled - Double(whole) * scale))
+    while fraction.count < places { fraction = "0" + fraction }
+    let sign = value < 0 && scaled != 0 ? "-" : ""
+    return places == 0 ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
+}
+
+/// Formats a share as a percentage with one decimal: "82.3%".
+func percent(_ value: Double) -> String { fixed(value * 100, 1) + "%" }
+
+/// Pads or cuts text to a column width, counting characters.
+func column(_ text: String, _ width: Int, right: Bool = false) -> String {
+    if text.count >= width { return text.count > width ? String(text.prefix(max(0, width - 1))) + "…" : text }
+    let padding = String(repeating: " ", count: width - text.count)
+    return right ? padding + text : text + padding
+}

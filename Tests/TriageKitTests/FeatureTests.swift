@@ -1,0 +1,103 @@
+import Testing
+@testable import TriageKit
+
+@Suite struct FeatureTests {
+    @Test func tokenizerLowercasesAndKeepsInnerApostrophes() {
+        var tokenizer = Tokenizer()
+        #expect(tokenizer.words(in: "Don't STOP me now, I'm having_fun!")
+            == ["don't", "stop", "me", "now", "i'm", "having_fun"])
+        #expect(tokenizer.words(in: "rock 'n' roll’s") == ["rock", "n", "roll's"])
+    }
+
+    @Test func tokenizerHandlesOtherScripts() {
+        var tokenizer = Tokenizer()
+        #expect(tokenizer.words(in: "Ünïcödé ΣΟΦΙΑ straße — naïve café 12,5€")
+            == ["ünïcödé", "σοφια", "straße", "naïve", "café", "12", "5"])
+        #expect(tokenizer.words(in: "नमस्ते दुनिया") == ["नमस्ते", "दुनिया"])
+        #expect(tokenizer.words(in: "  ,,, ").isEmpty)
+    }
+
+    @Test func hashingIsFrozen() {
+        // Saved models depend on these exact buckets; a change here breaks them all.
+        let word = FeatureHash.fnv1a(Array("hello".utf8))
+        #expect(word == 0xa430_d846_80aa_bd0b)
+        #expect(FeatureHash.bucket(word, .word, bits: 22) == 3_985_138)
+    }
+
+    @Test func featuresCoverWordsPairsAndCharacters() throws {
+        let settings = TextFeatureSettings(
+            hashBits: 20, wordNgrams: 2, charNgramMin: 2, charNgramMax: 3,
+            minDocumentFrequency: 1)
+        var hasher = TextHasher(settings: settings)
+        var buckets: [UInt32] = []
+        hasher.appendBuckets(of: "ab cd", to: &buckets)
+        // 2 words + 1 pair + per word " ab " (4 chars): 3 bigrams + 2 trigrams.
+        #expect(buckets.count == 2 + 1 + 2 * 5)
+
+        let (featurizer, rows) = try TextFeaturizer.fit(
+            texts: ["ab cd", "cd ef", "ab cd"], settings: settings)
+        #expect(rows.rowCount == 3)
+        // Every row is scaled to unit length.
+        for row in 0..<3 {
+            let range = rows.rowOffsets[row]..<rows.rowOffsets[row + 1]
+            let norm = rows.values[range].reduce(0) { $0 + $1 * $1 }
+            #expect(abs(norm - 1) < 1e-5)
+        }
+        // Unseen words add nothing; the same text gives the same row.
+        let again = featurizer.transform(["ab cd zz"])
+        let first = featurizer.transform(["ab cd"])
+        #expect(Set(again.columns) == Set(first.columns))
+    }
+
+    @Test func minimumDocumentFrequencyDropsRareFeatures() throws {
+        var settings = TextFeatureSettings(
+            hashBits: 20, wordNgrams: 1, charNgramMin: 0, charNgramMax: 0, minDocumentFrequency: 2)
+        let (kept, _) = try TextFeaturizer.fit(texts: ["a b", "a c", "a d"], settings: settings)
+        #expect(kept.vocabulary.count == 1)
+        settings.minDocumentFrequency = 1
+        let (all, _) = try TextFeaturizer.fit(texts: ["a b", "a c", "a d"], settings: settings)
+        #expect(all.vocabulary.count == 4)
+    }
+
+    @Test func transposeSwapsRowsAndColumns() {
+        var matrix = SparseMatrix(columnCount: 3)
+        matrix.appendRow(columns: [2, 0], values: [1, 2])
+        matrix.appendRow(columns: [], values: [])
+        matrix.appendRow(columns: [1, 2], values: [3, 4])
+        let transposed = matrix.transposed()
+        #expect(transposed.rowCount == 3 && transposed.columnCount == 3)
+        #expect(transposed.rowOffsets == [0, 1, 2, 4])
+        #expect(transposed.columns == [0, 2, 0, 2])
+        #expect(transposed.values == [2, 3, 1, 4])
+    }
+
+    @Test func bucketTableFindsEveryKeyAndRejectsOthers() {
+        let buckets = (0..<5000).map { UInt32($0 * 7919 % 1_000_003) }.sorted()
+        let table = BucketTable(buckets: buckets)
+        for (column, bucket) in buckets.enumerated() {
+            #expect(table.column(of: bucket) == Int32(column))
+        }
+        #expect(table.column(of: 1_000_004) == -1)
+    }
+}
+
+@Suite struct JSONWriterTests {
+    @Test func escapesAndSeparatesCorrectly() {
+        var json = JSONWriter()
+        json.beginObject()
+        json.key("text")
+        json.value("say \"hi\"\n\t\\ café \u{1}")
+        json.key("n")
+        json.value(3)
+        json.key("p")
+        json.value(0.1234567)
+        json.key("list")
+        json.beginArray()
+        json.value(true)
+        json.null()
+        json.endArray()
+        json.endObject()
+        #expect(String(decoding: json.bytes, as: UTF8.self)
+            == #"{"text":"say \"hi\"\n\t\\ café \u0001","n":3,"p":0.123457,"list":[true,null]}"#)
+    }
+}
