@@ -26,9 +26,7 @@ public struct ReviewDesk {
         if !allowNewLabel {
             let known = try knownLabels(model: reviewCase.model)
             guard known.contains(label) else {
-                let similar = known.filter {
-                    $0.lowercased().contains(label.lowercased()) || label.lowercased().contains($0.lowercased())
-                }.prefix(5)
+                let similar = Self.similar(to: label, among: known)
                 throw TriageError(
                     .unknownLabel,
                     "model \"\(reviewCase.model)\" has no label \"\(label)\"",
@@ -39,6 +37,36 @@ public struct ReviewDesk {
             }
         }
         return try store.answer(caseID: caseID, label: label, reviewer: reviewer)
+    }
+
+    /// Up to three known labels close to a mistyped one: within a few edits, or
+    /// containing it.
+    static func similar(to label: String, among known: Set<String>) -> [String] {
+        let typed = Array(label.lowercased())
+        let scored = known.compactMap { candidate -> (String, Int)? in
+            let lowered = Array(candidate.lowercased())
+            let distance = editDistance(typed, lowered)
+            let close = distance <= max(1, typed.count / 4)
+            let contains = typed.count >= 3 && candidate.lowercased().contains(label.lowercased())
+            return close || contains ? (candidate, distance) : nil
+        }
+        return scored.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(3).map(\.0)
+    }
+
+    /// Levenshtein distance between two character sequences.
+    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        if a.isEmpty { return b.count }
+        var previous = Array(0...b.count)
+        var current = previous
+        for i in 1...a.count {
+            current[0] = i
+            for j in stride(from: 1, through: b.count, by: 1) {
+                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
     }
 
     /// Labels the current version of a model knows, plus new labels reviewers have

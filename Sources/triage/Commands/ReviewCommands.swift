@@ -115,7 +115,9 @@ private func caseID(_ arguments: ParsedArguments) throws -> Int64 {
 private func reviewer(_ arguments: ParsedArguments) -> String {
     if let name = arguments.value("reviewer"), !name.isEmpty { return name }
     if let user = getenv("USER"), user.pointee != 0 { return String(cString: user) }
-    if let login = getlogin() { return String(cString: login) }
+    if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name {
+        return String(cString: name)
+    }
     return "unknown"
 }
 
