@@ -5,11 +5,14 @@ import TriageKit
 let commands: [CommandSpec] = [
     trainCommand,
     classifyCommand,
+    evaluateCommand,
     reviewListCommand,
     reviewShowCommand,
     reviewLabelCommand,
     reviewSkipCommand,
     retrainCommand,
+    modelsListCommand,
+    modelsShowCommand,
 ]
 
 /// Exit statuses, as BSD's sysexits: 64 for a mistyped command line, 1 otherwise.

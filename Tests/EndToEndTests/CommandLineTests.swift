@@ -5,7 +5,7 @@ import Testing
 @Suite struct CommandLineTests {
     @Test(arguments: [
         ["train"], ["classify"], ["review", "list"], ["review", "show"], ["review", "label"],
-        ["review", "skip"], ["retrain"],
+        ["review", "skip"], ["retrain"], ["evaluate"], ["models", "list"], ["models", "show"],
     ])
     func everyCommandHasHelp(command: [String]) throws {
         let result = try TriageProcess().run(command + ["--help"])

@@ -31,7 +31,8 @@ public struct ReviewDesk {
                     .unknownLabel,
                     "model \"\(reviewCase.model)\" has no label \"\(label)\"",
                     remedy: similar.isEmpty
-                        ? "list the labels with `triage review show \(caseID)`, or pass --new-label to add it"
+                        ? "list the labels with `triage models show --model \(reviewCase.model)`, "
+                            + "or pass --new-label to add it"
                         : "did you mean \(similar.map { "\"\($0)\"" }.joined(separator: ", "))? "
                             + "Pass --new-label to add a new one")
             }

@@ -21,14 +21,16 @@ let reviewListCommand = CommandSpec(
         } else if cases.isEmpty {
             context.note("triage: no pending cases")
         } else {
-            let width = max(20, context.out.width - 52)
+            // Fit a terminal; elsewhere (a pipe, a file) keep every character.
+            let width = context.out.isTerminal ? max(20, context.out.width - 48) : Int.max
             context.out.line(column("id", 6, right: true) + "  " + column("confidence", 10, right: true)
                 + "  " + column("predicted", 24) + "  text")
             for reviewCase in cases {
                 let flat = String(reviewCase.text.map { $0.isNewline || $0 == "\t" ? " " : $0 })
                 context.out.line(column(String(reviewCase.id), 6, right: true) + "  "
                     + column(fixed(reviewCase.confidence, 4), 10, right: true) + "  "
-                    + column(reviewCase.predicted, 24) + "  " + column(flat, width)
+                    + column(reviewCase.predicted, 24) + "  "
+                    + (width == Int.max ? flat : column(flat, width))
                     + (reviewCase.skips > 0 ? "  (skipped)" : ""))
             }
             let counts = try store.counts(model: arguments.value("model"))

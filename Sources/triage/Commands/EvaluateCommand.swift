@@ -1,0 +1,70 @@
+import FoundationEssentials
+import TriageKit
+
+let evaluateCommand = CommandSpec(
+    path: ["evaluate"],
+    summary: "Measure a model on labelled data: accuracy, calibration, coverage",
+    discussion: """
+        Classifies labelled examples without touching the review queue and reports
+        accuracy, macro precision, recall and F1, calibration error before and after
+        calibration, and the coverage and accuracy of automated decisions at the model's
+        threshold. Labels the model has never seen count as errors.
+        """,
+    options: [
+        .repeated("data", "FILE", "Labelled data; repeat for several files"),
+        .value("model", "NAME", "Model name in the registry", default: "default"),
+        .value("version", "N", "Model version (default: the current one)"),
+        .value("text", "COL", "Column holding the text (default: the model's text column)"),
+        .value("label", "COL", "Column holding the label", default: "label"),
+        .flag("json", "Print the figures as one JSON object"),
+    ],
+    run: { arguments, context in
+        let data = arguments.values("data")
+        guard !data.isEmpty else {
+            throw UsageError("'triage evaluate' needs --data FILE", command: arguments.command)
+        }
+        let version = try arguments.integer("version")
+        let model = try context.registry.load(arguments.value("model") ?? "default", version: version)
+        var examples = LabelledExamples()
+        for path in data {
+            examples.append(contentsOf: try LabelledExamples.read(
+                path: path, textColumn: arguments.value("text") ?? model.manifest.textColumn,
+                labelColumn: arguments.value("label") ?? "label"))
+        }
+        let evaluation = Evaluation.run(model.classifier, on: examples)
+
+        if arguments.flag("json") {
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            context.out.write(Array(try encoder.encode(evaluation)) + [0x0a])
+        } else {
+            printEvaluation(evaluation, model: model.manifest, to: context.out)
+        }
+        context.out.flush()
+    })
+
+func printEvaluation(_ evaluation: Evaluation, model: ModelManifest, to out: Output) {
+    out.line("model \(model.name) version \(model.version) on \(evaluation.examples) examples"
+        + (evaluation.unknownLabels > 0 ? " (\(evaluation.unknownLabels) with labels it does not know)" : ""))
+    out.line("  accuracy                 \(fixed(evaluation.accuracy, 4))")
+    out.line("  macro precision/recall/F1  \(fixed(evaluation.macroPrecision, 4)) / "
+        + "\(fixed(evaluation.macroRecall, 4)) / \(fixed(evaluation.macroF1, 4))")
+    out.line("  calibration error (ECE)  \(fixed(evaluation.calibrationError, 4))  "
+        + "(before calibration \(fixed(evaluation.calibrationErrorBefore, 4)))")
+    out.line("  log-loss, Brier score    \(fixed(evaluation.negativeLogLikelihood, 4)), \(fixed(evaluation.brierScore, 4))")
+    if let threshold = evaluation.threshold {
+        out.line("  at threshold \(fixed(threshold, 4)): coverage \(percent(evaluation.coverage)), "
+            + "deferred \(percent(1 - evaluation.coverage)), automated accuracy "
+            + (evaluation.automatedAccuracy.map { fixed($0, 4) } ?? "—")
+            + " (target \(fixed(model.deferral.targetAccuracy, 4)))")
+    } else {
+        out.line("  no threshold: every input is deferred")
+    }
+    if !evaluation.confusions.isEmpty {
+        out.line("  most frequent mistakes (true → predicted):")
+        for confusion in evaluation.confusions.prefix(5) {
+            out.line("    \(column(String(confusion.count), 4, right: true))  \(confusion.truth) → \(confusion.predicted)")
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import TriageKit
+
+let modelsListCommand = CommandSpec(
+    path: ["models", "list"],
+    summary: "List a model's versions with their key figures",
+    options: [
+        .value("model", "NAME", "Model name in the registry", default: "default"),
+        .flag("json", "One JSON object per version"),
+    ],
+    run: { arguments, context in
+        let name = arguments.value("model") ?? "default"
+        let registry = context.registry
+        let current = try registry.currentVersion(name)
+        let versions = registry.versions(name)
+        if !arguments.flag("json") {
+            context.out.line(column("version", 7, right: true) + "  " + column("created", 20) + "  "
+                + column("examples", 8, right: true) + "  " + column("labels", 6, right: true) + "  "
+                + column("accuracy", 8, right: true) + "  " + column("coverage", 8, right: true))
+        }
+        for version in versions {
+            let manifest = try registry.manifest(name, version: version)
+            if arguments.flag("json") {
+                var json = JSONWriter()
+                json.beginObject()
+                json.key("version")
+                json.value(version)
+                json.key("created_at")
+                json.value(manifest.createdAt)
+                json.key("current")
+                json.value(version == current)
+                json.key("examples")
+                json.value(manifest.training.examples)
+                json.key("labels")
+                json.value(manifest.labels.count)
+                json.key("reviewed_cases")
+                json.value(manifest.training.reviewedCases.count)
+                json.key("accuracy")
+                json.value(manifest.metrics.accuracy)
+                json.key("calibration_error")
+                json.value(manifest.metrics.calibrationError)
+                json.key("coverage")
+                json.value(manifest.metrics.coverage)
+                json.key("target_accuracy")
+                json.value(manifest.deferral.targetAccuracy)
+                json.endObject()
+                json.newline()
+                context.out.write(json.bytes)
+            } else {
+                context.out.line(column(String(version) + (version == current ? "*" : " "), 7, right: true)
+                    + "  " + column(manifest.createdAt, 20) + "  "
+                    + column(String(manifest.training.examples), 8, right: true) + "  "
+                    + column(String(manifest.labels.count), 6, right: true) + "  "
+                    + column(fixed(manifest.metrics.accuracy, 4), 8, right: true) + "  "
+                    + column(percent(manifest.metrics.coverage), 8, right: true))
+            }
+        }
+        context.out.flush()
+    })
+
+let modelsShowCommand = CommandSpec(
+    path: ["models", "show"],
+    summary: "Show a model version: figures, settings and labels",
+    options: [
+        .value("model", "NAME", "Model name in the registry", default: "default"),
+        .flag("json", "Print the version's manifest as JSON"),
+    ],
+    positionals: [PositionalSpec(name: "VERSION", help: "Version number (default: the current one)", optional: true)],
+    run: { arguments, context in
+        let name = arguments.value("model") ?? "default"
+        let registry = context.registry
+        var version = try registry.currentVersion(name)
+        if let text = arguments.positional(0) {
+            guard let number = Int(text), number > 0 else {
+                throw UsageError("VERSION must be a version number, got '\(text)'", command: arguments.command)
+            }
+            version = number
+        }
+        guard registry.versions(name).contains(version) else {
+            throw TriageError(.modelNotFound, "model \"\(name)\" has no version \(version)")
+        }
+        let manifest = try registry.manifest(name, version: version)
+        if arguments.flag("json") {
+            try printJSON(manifest, to: context.out)
+        } else {
+            printTrainingReport(manifest, path: registry.versionPath(name, version), to: context.out)
+            context.out.line("  labels (\(manifest.labels.count)):")
+            let width = max(20, context.out.width - 4)
+            var line = ""
+            for label in manifest.labels {
+                if !line.isEmpty && line.count + label.count + 2 > width {
+                    context.out.line("    " + line)
+                    line = ""
+                }
+                line += line.isEmpty ? label : ", " + label
+            }
+            if !line.isEmpty { context.out.line("    " + line) }
+        }
+        context.out.flush()
+    })
