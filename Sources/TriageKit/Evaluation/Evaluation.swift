@@ -27,8 +27,17 @@ public struct Evaluation: Sendable, Codable {
     /// confidences.
     public var calibrationErrorBefore: Double
     public var calibrationError: Double
+    /// The same with 15 bins of equal counts.
+    public var adaptiveCalibrationErrorBefore: Double
+    public var adaptiveCalibrationError: Double
+    /// Mean log-loss of the true label over examples with a known one, before and
+    /// after calibration.
+    public var negativeLogLikelihoodBefore: Double
     public var negativeLogLikelihood: Double
+    public var brierScoreBefore: Double
     public var brierScore: Double
+    /// Area under the risk–coverage curve; lower is better.
+    public var riskCoverageArea: Double
     /// The model's threshold, `nil` when it defers everything.
     public var threshold: Double?
     /// Share decided automatically at the threshold.
@@ -38,6 +47,12 @@ public struct Evaluation: Sendable, Codable {
     public var perLabel: [LabelFigures]
     /// The most frequent mistakes, most frequent first.
     public var confusions: [Confusion]
+    /// Reliability diagrams (15 equal-width bins) before and after calibration.
+    public var reliabilityBefore: [ReliabilityBin]
+    public var reliability: [ReliabilityBin]
+    /// The risk–coverage curve of calibrated confidences, at most 200 points.
+    public var riskCoverage: [RiskCoveragePoint]
+    public var confusionMatrix: ConfusionMatrix
 
     /// Evaluates a classifier on labelled examples.
     ///
@@ -88,6 +103,8 @@ public struct Evaluation: Sendable, Codable {
             row.map { Confusion(truth: truth, predicted: $0.key, count: $0.value) }
         }.sorted { ($0.count, $1.truth, $1.predicted) > ($1.count, $0.truth, $0.predicted) }
 
+        let (curve, area) = EvaluationCurves.riskCoverage(
+            confidences: after.confidences, correct: after.correct)
         return Evaluation(
             examples: examples.count, unknownLabels: targets.filter { $0 < 0 }.count,
             accuracy: after.accuracy,
@@ -98,12 +115,28 @@ public struct Evaluation: Sendable, Codable {
                 confidences: before.confidences, correct: before.correct),
             calibrationError: CalibrationMetrics.expectedCalibrationError(
                 confidences: after.confidences, correct: after.correct),
+            adaptiveCalibrationErrorBefore: EvaluationCurves.adaptiveCalibrationError(
+                confidences: before.confidences, correct: before.correct),
+            adaptiveCalibrationError: EvaluationCurves.adaptiveCalibrationError(
+                confidences: after.confidences, correct: after.correct),
+            negativeLogLikelihoodBefore: CalibrationMetrics.negativeLogLikelihood(
+                probabilities: raw, classCount: classCount, targets: targets),
             negativeLogLikelihood: CalibrationMetrics.negativeLogLikelihood(
                 probabilities: calibrated, classCount: classCount, targets: targets),
+            brierScoreBefore: CalibrationMetrics.brierScore(
+                probabilities: raw, classCount: classCount, targets: targets),
             brierScore: CalibrationMetrics.brierScore(
                 probabilities: calibrated, classCount: classCount, targets: targets),
+            riskCoverageArea: area,
             threshold: classifier.threshold, coverage: atThreshold.coverage,
             automatedAccuracy: atThreshold.automatedAccuracy, perLabel: perLabel,
-            confusions: Array(confusions.prefix(20)))
+            confusions: Array(confusions.prefix(20)),
+            reliabilityBefore: EvaluationCurves.reliability(
+                confidences: before.confidences, correct: before.correct),
+            reliability: EvaluationCurves.reliability(
+                confidences: after.confidences, correct: after.correct),
+            riskCoverage: curve,
+            confusionMatrix: EvaluationCurves.confusion(
+                truths: examples.labels, predicted: after.predicted, labels: labels))
     }
 }
