@@ -1,3 +1,12 @@
+/// How much each class's examples weigh in the loss.
+public enum ClassWeighting: String, Codable, Sendable, CaseIterable {
+    /// Every example weighs 1.
+    case none
+    /// Each class weighs `n / (classes × n_class)`, as scikit-learn's "balanced", so
+    /// rare classes count as much in total as common ones.
+    case balanced
+}
+
 /// Settings of multinomial logistic regression.
 public struct LogisticRegressionSettings: Codable, Sendable, Equatable {
     /// Inverse regularisation strength, as scikit-learn's `C`: the penalty is
@@ -9,15 +18,32 @@ public struct LogisticRegressionSettings: Codable, Sendable, Equatable {
     public var maxIterations: Int
     /// Curvature pairs L-BFGS keeps.
     public var memory: Int
+    public var classWeighting: ClassWeighting
 
     public init(
-        inverseRegularization: Double = 10, tolerance: Double = 1e-4,
-        maxIterations: Int = 300, memory: Int = 10
+        inverseRegularization: Double = 30, tolerance: Double = 1e-4,
+        maxIterations: Int = 300, memory: Int = 10, classWeighting: ClassWeighting = .none
     ) {
         self.inverseRegularization = inverseRegularization
         self.tolerance = tolerance
         self.maxIterations = maxIterations
         self.memory = memory
+        self.classWeighting = classWeighting
+    }
+
+    /// Per-example weights for `targets` under the class weighting, with any given
+    /// sample weights multiplied in.
+    public func exampleWeights(targets: [Int32], classCount: Int, sampleWeights: [Float]? = nil) -> [Float] {
+        var weights = sampleWeights ?? [Float](repeating: 1, count: targets.count)
+        guard classWeighting == .balanced, !targets.isEmpty else { return weights }
+        var counts = [Int](repeating: 0, count: classCount)
+        for target in targets { counts[Int(target)] += 1 }
+        let total = Float(targets.count)
+        let present = Float(counts.filter { $0 > 0 }.count)
+        for (row, target) in targets.enumerated() {
+            weights[row] *= total / (present * Float(counts[Int(target)]))
+        }
+        return weights
     }
 
     public func validate() throws {
@@ -55,7 +81,8 @@ public enum LogisticRegression {
         guard rows.rowCount > 0 else {
             throw TriageError(.training, "there are no training examples")
         }
-        let weights = sampleWeights ?? [Float](repeating: 1, count: rows.rowCount)
+        let weights = settings.exampleWeights(
+            targets: targets, classCount: classCount, sampleWeights: sampleWeights)
         let weightTotal = weights.reduce(0.0) { $0 + Double($1) }
         let objective = SoftmaxObjective(
             rows: rows, targets: targets, sampleWeights: weights, classCount: classCount,

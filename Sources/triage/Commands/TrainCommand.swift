@@ -5,6 +5,7 @@ let learningOptions: [OptionSpec] = [
     .value("target-accuracy", "A", "Accuracy automated decisions must reach", default: "0.95"),
     .value("seed", "N", "Seed for every random step", default: "0"),
     .value("inverse-regularization", "C", "Inverse L2 strength, as scikit-learn's C; larger fits closer", default: "30"),
+    .value("class-weight", "W", "none, or balanced to weigh rare labels up", default: "none"),
     .value("max-iterations", "N", "L-BFGS iteration limit", default: "300"),
     .value("tolerance", "T", "Stop when the largest gradient component is below T", default: "1e-4"),
     .value("word-ngrams", "N", "Longest word n-gram", default: "2"),
@@ -76,6 +77,9 @@ func trainingSettings(_ arguments: ParsedArguments, base: TrainingSettings = Tra
         settings.seed = UInt64(value)
     }
     if let value = try arguments.double("inverse-regularization") { settings.learner.inverseRegularization = value }
+    if let value = try arguments.choice("class-weight", ClassWeighting.allCases.map(\.rawValue)) {
+        settings.learner.classWeighting = ClassWeighting(rawValue: value) ?? .none
+    }
     if let value = try arguments.integer("max-iterations") { settings.learner.maxIterations = value }
     if let value = try arguments.double("tolerance") { settings.learner.tolerance = value }
     if let value = try arguments.integer("word-ngrams") { settings.features.wordNgrams = value }
