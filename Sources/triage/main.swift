@@ -6,6 +6,7 @@ let commands: [CommandSpec] = [
     trainCommand,
     classifyCommand,
     evaluateCommand,
+    splitCommand,
     reviewListCommand,
     reviewShowCommand,
     reviewLabelCommand,

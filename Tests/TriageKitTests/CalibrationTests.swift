@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @testable import TriageKit
 
 @Suite struct CalibrationTests {
@@ -100,5 +101,88 @@ import Testing
             confidences: [0.9, 0.8], correct: [false, false], targetAccuracy: 0.5)
         #expect(choice.threshold == nil)
         #expect(choice.automatedAccuracy == nil)
+    }
+}
+
+@Suite struct IsotonicTests {
+    @Test func poolAdjacentViolatorsOnAHandCheckedSequence() {
+        // 3 > 2 pools to 2.5; then 4 > 3 pools to 3.5; 5 stays.
+        #expect(IsotonicRegression.poolAdjacentViolators([1, 3, 2, 4, 3, 5])
+            == [1, 2.5, 2.5, 3.5, 3.5, 5])
+        // A decreasing run pools into its mean, weighted.
+        #expect(IsotonicRegression.poolAdjacentViolators([3, 2, 1], weights: [1, 1, 2])
+            == [1.75, 1.75, 1.75])
+        // Already increasing: unchanged.
+        #expect(IsotonicRegression.poolAdjacentViolators([0, 0.5, 0.5, 1]) == [0, 0.5, 0.5, 1])
+    }
+
+    @Test func fittedFunctionInterpolatesBetweenBlocks() {
+        // x 0.1, 0.2 → y 0, 1 (increasing); x 0.3, 0.4 → y 1, 0 pool to 0.5 with the
+        // y 1 at 0.2: blocks {0.1: 0}, {0.2, 0.3, 0.4: 2/3}.
+        let map = IsotonicRegression.fit(x: [0.4, 0.1, 0.3, 0.2], y: [0, 0, 1, 1])
+        #expect(map.x == [0.1, 0.2, 0.4])
+        #expect(map.y.map { rounded($0, places: 9) } == [0, rounded(2.0 / 3.0, places: 9), rounded(2.0 / 3.0, places: 9)])
+        #expect(map(0.05) == 0)
+        #expect(abs(map(0.15) - 1.0 / 3.0) < 1e-12)
+        #expect(abs(map(0.9) - 2.0 / 3.0) < 1e-12)
+    }
+}
+
+@Suite struct PlattTests {
+    @Test func recoversTheSigmoidThatGeneratedTheOutcomes() {
+        var generator = SeededGenerator(seed: 5)
+        var margins: [Double] = []
+        var positive: [Bool] = []
+        for _ in 0..<20_000 {
+            let m = Double.random(in: -4...4, using: &generator)
+            let p = 1 / (1 + exp(-(0.5 * m - 1)))
+            margins.append(m)
+            positive.append(Double.random(in: 0..<1, using: &generator) < p)
+        }
+        let platt = PlattScaling.fit(margins: margins, positive: positive)
+        #expect(abs(platt.slope - 0.5) < 0.05, "slope \(platt.slope)")
+        #expect(abs(platt.intercept + 1) < 0.08, "intercept \(platt.intercept)")
+    }
+
+    @Test func separableDataStaysFinite() {
+        let platt = PlattScaling.fit(margins: [-2, -1, 1, 2], positive: [false, false, true, true])
+        #expect(platt.slope.isFinite && platt.intercept.isFinite)
+        #expect(platt.probability(margin: 2) < 1)
+    }
+
+    @Test func plattNeedsTwoLabels() {
+        #expect(throws: TriageError.self) {
+            try Calibrator.fit(.platt, logits: [0, 1, 2], targets: [0], classCount: 3)
+        }
+    }
+
+    @Test func isotonicCalibratorRowsSumToOne() throws {
+        var generator = SeededGenerator(seed: 9)
+        let logits = (0..<600).map { _ in Float.random(in: -3...3, using: &generator) }
+        let targets = (0..<200).map { _ in Int32.random(in: 0...2, using: &generator) }
+        let calibrator = try Calibrator.fit(.isotonic, logits: logits, targets: targets, classCount: 3)
+        let probabilities = calibrator.probabilities(logits, classCount: 3)
+        for row in 0..<200 {
+            let sum = probabilities[(row * 3)..<(row * 3 + 3)].reduce(0, +)
+            #expect(abs(sum - 1) < 1e-9)
+        }
+    }
+}
+
+@Suite struct SplitTests {
+    @Test func apportionsByLargestRemainder() {
+        #expect(StratifiedSplit.apportion(10, shares: [0.6, 0.2, 0.2]) == [6, 2, 2])
+        #expect(StratifiedSplit.apportion(7, shares: [0.6, 0.2, 0.2]) == [4, 2, 1])
+        #expect(StratifiedSplit.apportion(1, shares: [0.6, 0.2, 0.2]) == [1, 0, 0])
+    }
+
+    @Test func partsAreStratifiedDisjointAndRepeatable() {
+        let labels = (0..<1000).map { $0 % 10 == 0 ? "spam" : "ham" }
+        let parts = StratifiedSplit.split(labels: labels, shares: [0.6, 0.2, 0.2], seed: 0)
+        #expect(parts.map(\.count) == [600, 200, 200])
+        #expect(parts.map { $0.filter { labels[$0] == "spam" }.count } == [60, 20, 20])
+        #expect(Set(parts.joined()).count == 1000)
+        #expect(StratifiedSplit.split(labels: labels, shares: [0.6, 0.2, 0.2], seed: 0) == parts)
+        #expect(StratifiedSplit.split(labels: labels, shares: [0.6, 0.2, 0.2], seed: 1) != parts)
     }
 }

@@ -65,8 +65,7 @@ public struct Evaluation: Sendable, Codable {
 
         let logits = classifier.model.logits(classifier.featurizer.transform(examples.texts))
         let raw = Softmax.probabilities(logits, classCount: classCount, temperature: 1)
-        let calibrated = Softmax.probabilities(
-            logits, classCount: classCount, temperature: classifier.temperature)
+        let calibrated = classifier.calibrator.probabilities(logits, classCount: classCount)
         let before = ScoredPredictions(probabilities: raw, classCount: classCount, targets: targets)
         let after = ScoredPredictions(probabilities: calibrated, classCount: classCount, targets: targets)
         let atThreshold = ConfidenceThreshold.apply(

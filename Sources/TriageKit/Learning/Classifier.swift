@@ -4,15 +4,15 @@ public struct Classifier: Sendable {
     public let labels: [String]
     public let featurizer: TextFeaturizer
     public let model: LinearModel
-    /// Divides the logits before the softmax; see `TemperatureScaling`.
-    public let temperature: Double
+    /// Maps logits to calibrated probabilities.
+    public let calibrator: Calibrator
     /// Calibrated confidence at or above which a prediction is automated; `nil`
     /// defers everything.
     public let threshold: Double?
 
     public init(
         labels: [String], featurizer: TextFeaturizer, model: LinearModel,
-        temperature: Double, threshold: Double?
+        calibrator: Calibrator, threshold: Double?
     ) {
         precondition(labels.count == model.classCount,
             "\(labels.count) labels for a model of \(model.classCount) classes")
@@ -21,14 +21,14 @@ public struct Classifier: Sendable {
         self.labels = labels
         self.featurizer = featurizer
         self.model = model
-        self.temperature = temperature
+        self.calibrator = calibrator
         self.threshold = threshold
     }
 
     /// Calibrated probabilities of every text, row-major by label.
     public func probabilities(_ texts: [String]) -> [Double] {
         let logits = model.logits(featurizer.transform(texts))
-        return Softmax.probabilities(logits, classCount: labels.count, temperature: temperature)
+        return calibrator.probabilities(logits, classCount: labels.count)
     }
 
     /// The best labels of each text, most probable first, with calibrated

@@ -28,9 +28,34 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     /// Measured on the calibration split.
     public var metrics: Metrics
 
+    /// The fitted calibration map; only the method's own parameters are present.
     public struct Calibration: Codable, Sendable, Equatable {
-        public var method: String
-        public var temperature: Double
+        public var method: CalibrationMethod
+        public var temperature: Double?
+        public var platt: PlattScaling?
+        public var isotonic: [IsotonicRegression]?
+
+        public init(_ calibrator: Calibrator) {
+            method = calibrator.method
+            switch calibrator {
+            case .temperature(let value): temperature = value
+            case .platt(let value): platt = value
+            case .isotonic(let value): isotonic = value
+            }
+        }
+
+        /// The calibrator these parameters describe.
+        public func calibrator() throws -> Calibrator {
+            switch method {
+            case .temperature:
+                if let temperature, temperature > 0 { return .temperature(temperature) }
+            case .platt:
+                if let platt { return .platt(platt) }
+            case .isotonic:
+                if let isotonic { return .isotonic(isotonic) }
+            }
+            throw TriageError(.modelCorrupt, "the manifest's \(method.rawValue) calibration has no parameters")
+        }
     }
 
     public struct Deferral: Codable, Sendable, Equatable {

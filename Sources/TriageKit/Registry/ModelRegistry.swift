@@ -129,7 +129,7 @@ public struct ModelRegistry: Sendable {
         let classifier = Classifier(
             labels: manifest.labels,
             featurizer: TextFeaturizer(settings: manifest.features, vocabulary: vocabulary),
-            model: model, temperature: manifest.calibration.temperature,
+            model: model, calibrator: try manifest.calibration.calibrator(),
             threshold: manifest.deferral.threshold)
         return LoadedModel(manifest: manifest, classifier: classifier, path: folder)
     }

@@ -41,7 +41,8 @@ public enum Retrainer {
         var settings = TrainingSettings(
             features: previous.features, learner: previous.learner,
             targetAccuracy: targetAccuracy ?? previous.deferral.targetAccuracy,
-            seed: previous.training.seed, textColumn: previous.textColumn)
+            seed: previous.training.seed, textColumn: previous.textColumn,
+            calibrationMethod: previous.calibration.method == .platt ? nil : previous.calibration.method)
         settings.calibrationShare = 0.2
         try settings.validate()
 

@@ -12,12 +12,14 @@ public struct TrainingSettings: Sendable {
     public var seed: UInt64
     /// The input column that holds the text.
     public var textColumn: String
+    /// `nil` picks by the number of labels: Platt for two, temperature for more.
+    public var calibrationMethod: CalibrationMethod?
 
     public init(
         features: TextFeatureSettings = .standard,
         learner: LogisticRegressionSettings = LogisticRegressionSettings(),
         targetAccuracy: Double = 0.95, calibrationShare: Double = 0.2, seed: UInt64 = 0,
-        textColumn: String = "text"
+        textColumn: String = "text", calibrationMethod: CalibrationMethod? = nil
     ) {
         self.features = features
         self.learner = learner
@@ -25,6 +27,7 @@ public struct TrainingSettings: Sendable {
         self.calibrationShare = calibrationShare
         self.seed = seed
         self.textColumn = textColumn
+        self.calibrationMethod = calibrationMethod
     }
 
     /// Checks every setting before any data is read.
@@ -94,7 +97,7 @@ public struct TrainingInput: Sendable {
                 calibrationSource: calibrationPath)
         }
 
-        let (heldOut, rest) = StratifiedSplit.split(
+        let (heldOut, rest) = StratifiedSplit.holdOut(
             labels: examples.labels, share: settings.calibrationShare, seed: settings.seed)
         let percent = Int((settings.calibrationShare * 100).rounded())
         return TrainingInput(
@@ -157,15 +160,15 @@ public enum Trainer {
             rows: rows, targets: targets, classCount: labels.count, settings: settings.learner
         ) { observe(.optimizer($0)) }
 
-        // Calibration: temperature on the held-out split, then the threshold.
+        // Calibration on the held-out split, then the threshold.
         observe(.stage("calibrating"))
         let calibrationTargets = input.calibration.labels.map { classOf[$0] ?? -1 }
         let logits = model.logits(featurizer.transform(input.calibration.texts))
-        let temperature = TemperatureScaling.fit(
-            logits: logits, targets: calibrationTargets, classCount: labels.count)
+        let calibrator = try Calibrator.fit(
+            settings.calibrationMethod ?? .standard(labels: labels.count), logits: logits,
+            targets: calibrationTargets, classCount: labels.count)
         let raw = Softmax.probabilities(logits, classCount: labels.count, temperature: 1)
-        let calibrated = Softmax.probabilities(
-            logits, classCount: labels.count, temperature: temperature)
+        let calibrated = calibrator.probabilities(logits, classCount: labels.count)
         let before = ScoredPredictions(
             probabilities: raw, classCount: labels.count, targets: calibrationTargets)
         let after = ScoredPredictions(
@@ -198,7 +201,7 @@ public enum Trainer {
             createdAt: Date.now.formatted(.iso8601), parentVersion: input.parentVersion,
             triageVersion: TriageVersion.current, labels: labels,
             textColumn: settings.textColumn, features: settings.features, learner: settings.learner,
-            calibration: .init(method: "temperature", temperature: temperature),
+            calibration: .init(calibrator),
             deferral: .init(targetAccuracy: settings.targetAccuracy, threshold: choice.threshold),
             training: .init(
                 sources: input.sources, calibrationSource: input.calibrationSource,
@@ -208,7 +211,7 @@ public enum Trainer {
             metrics: metrics)
 
         let classifier = Classifier(
-            labels: labels, featurizer: featurizer, model: model, temperature: temperature,
+            labels: labels, featurizer: featurizer, model: model, calibrator: calibrator,
             threshold: choice.threshold)
         return ModelArtifacts(
             manifest: manifest, classifier: classifier, trainingData: input.training.jsonLines(),

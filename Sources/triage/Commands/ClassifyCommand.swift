@@ -113,9 +113,9 @@ struct DecisionWriter {
             let alternatives = decision.alternatives
                 .map { "\($0.label):\(fixed($0.probability, 4))" }.joined(separator: ";")
             out.line([
-                String(decision.index), csvField(decision.label), fixed(decision.confidence, 6),
+                String(decision.index), CSVWriter.field(decision.label), fixed(decision.confidence, 6),
                 decision.automated ? "auto" : "deferred", decision.reason?.rawValue ?? "",
-                decision.caseID.map(String.init) ?? "", csvField(alternatives),
+                decision.caseID.map(String.init) ?? "", CSVWriter.field(alternatives),
             ].joined(separator: ","))
         case "table":
             let flat = text.map { $0.isNewline || $0 == "\t" ? " " : $0 }
@@ -163,17 +163,6 @@ struct DecisionWriter {
     }
 
     func end() {}
-}
-
-/// Quotes a CSV field when it needs quoting.
-func csvField(_ text: String) -> String {
-    guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
-    var quoted = "\""
-    for character in text {
-        quoted.append(character)
-        if character == "\"" { quoted.append("\"") }
-    }
-    return quoted + "\""
 }
 
 extension Duration {

@@ -61,6 +61,13 @@ func printEvaluation(_ evaluation: Evaluation, model: ModelManifest, to out: Out
     } else {
         out.line("  no threshold: every input is deferred")
     }
+    if evaluation.perLabel.count <= 10 {
+        out.line("  per label (precision / recall / F1, support):")
+        for figures in evaluation.perLabel {
+            out.line("    \(column(figures.label, 24)) \(fixed(figures.precision, 4)) / "
+                + "\(fixed(figures.recall, 4)) / \(fixed(figures.f1, 4)), \(figures.support)")
+        }
+    }
     if !evaluation.confusions.isEmpty {
         out.line("  most frequent mistakes (true → predicted):")
         for confusion in evaluation.confusions.prefix(5) {

@@ -5,6 +5,7 @@ let learningOptions: [OptionSpec] = [
     .value("target-accuracy", "A", "Accuracy automated decisions must reach", default: "0.95"),
     .value("seed", "N", "Seed for every random step", default: "0"),
     .value("inverse-regularization", "C", "Inverse L2 strength, as scikit-learn's C; larger fits closer", default: "30"),
+    .value("calibration-method", "M", "temperature, platt (two labels) or isotonic; default by label count"),
     .value("class-weight", "W", "none, or balanced to weigh rare labels up", default: "none"),
     .value("max-iterations", "N", "L-BFGS iteration limit", default: "300"),
     .value("tolerance", "T", "Stop when the largest gradient component is below T", default: "1e-4"),
@@ -77,6 +78,9 @@ func trainingSettings(_ arguments: ParsedArguments, base: TrainingSettings = Tra
         settings.seed = UInt64(value)
     }
     if let value = try arguments.double("inverse-regularization") { settings.learner.inverseRegularization = value }
+    if let value = try arguments.choice("calibration-method", CalibrationMethod.allCases.map(\.rawValue)) {
+        settings.calibrationMethod = CalibrationMethod(rawValue: value)
+    }
     if let value = try arguments.choice("class-weight", ClassWeighting.allCases.map(\.rawValue)) {
         settings.learner.classWeighting = ClassWeighting(rawValue: value) ?? .none
     }
@@ -134,7 +138,8 @@ func printTrainingReport(_ manifest: ModelManifest, path: String, to out: Output
     out.line("  calibrated on \(training.calibrationExamples) examples: \(training.calibrationSource)")
     out.line("  accuracy                 \(fixed(metrics.accuracy, 4))")
     out.line("  calibration error (ECE)  \(fixed(metrics.calibrationError, 4))  "
-        + "(before calibration \(fixed(metrics.calibrationErrorBefore, 4)), temperature \(fixed(manifest.calibration.temperature, 3)))")
+        + "(before calibration \(fixed(metrics.calibrationErrorBefore, 4)), "
+        + "\(calibrationSummary(manifest.calibration)))")
     out.line("  target accuracy          \(fixed(manifest.deferral.targetAccuracy, 4))")
     if let threshold = manifest.deferral.threshold {
         out.line("  confidence threshold     \(fixed(threshold, 4))")
@@ -143,6 +148,17 @@ func printTrainingReport(_ manifest: ModelManifest, path: String, to out: Output
     } else {
         out.line("  confidence threshold     none reaches the target")
         out.line("  expected coverage        0.0%  (every input is deferred)")
+    }
+}
+
+/// The calibration map in a few words: "temperature 0.590".
+func calibrationSummary(_ calibration: ModelManifest.Calibration) -> String {
+    switch calibration.method {
+    case .temperature: "temperature \(fixed(calibration.temperature ?? 1, 3))"
+    case .platt:
+        "Platt scaling, slope \(fixed(calibration.platt?.slope ?? 1, 3)), "
+            + "intercept \(fixed(calibration.platt?.intercept ?? 0, 3))"
+    case .isotonic: "isotonic regression"
     }
 }
 

@@ -1,0 +1,54 @@
+import TriageKit
+
+let splitCommand = CommandSpec(
+    path: ["split"],
+    summary: "Split labelled data into stratified parts, such as train, calibration and test",
+    discussion: """
+        Shuffles each label's rows with the seed and cuts them by the shares, so every
+        part has the labels in the same proportions. Parts are written as CSV with the
+        input's columns. Example:
+
+          triage split data/sms_spam/sms_spam.tsv --label Label \\
+            --into train.csv=0.6 --into calibration.csv=0.2 --into test.csv=0.2
+        """,
+    options: [
+        .repeated("into", "FILE=SHARE", "A part: where to write it and its share; repeat"),
+        .value("label", "COL", "Column holding the label", default: "label"),
+        .value("seed", "N", "Seed for the shuffle", default: "0"),
+    ],
+    positionals: [PositionalSpec(name: "FILE", help: "Labelled data (.csv, .tsv or .jsonl)")],
+    run: { arguments, context in
+        var parts: [(path: String, share: Double)] = []
+        for text in arguments.values("into") {
+            guard let equals = text.lastIndex(of: "="),
+                let share = Double(text[text.index(after: equals)...]), share > 0,
+                equals != text.startIndex
+            else {
+                throw UsageError(
+                    "option '--into' needs FILE=SHARE with a positive share, got '\(text)'",
+                    command: arguments.command)
+            }
+            parts.append((String(text[..<equals]), share))
+        }
+        guard parts.count >= 2 else {
+            throw UsageError("'triage split' needs at least two --into parts", command: arguments.command)
+        }
+        let seed = try arguments.integer("seed") ?? 0
+        guard seed >= 0 else { throw UsageError("option '--seed' must not be negative", command: arguments.command) }
+
+        let path = arguments.positional(0) ?? ""
+        let table = try Table.read(path: path)
+        let labelColumn = arguments.value("label") ?? "label"
+        guard let labelIndex = table.columnIndex(labelColumn) else {
+            throw TriageError(
+                .invalidData, "no column \"\(labelColumn)\"; the columns are "
+                    + table.columns.map { "\"\($0)\"" }.joined(separator: ", "),
+                at: SourceLocation(file: path), remedy: "name the label column with --label")
+        }
+        let labels = table.rows.map { $0.cell(at: labelIndex) ?? "" }
+        let indices = StratifiedSplit.split(labels: labels, shares: parts.map(\.share), seed: UInt64(seed))
+        for (part, members) in zip(parts, indices) {
+            try CSVWriter.write(columns: table.columns, rows: members.map { table.rows[$0] }, to: part.path)
+            context.note("triage: wrote \(members.count) rows to \(part.path)")
+        }
+    })
