@@ -12,9 +12,26 @@ import Testing
     @Test func tokenizerHandlesOtherScripts() {
         var tokenizer = Tokenizer()
         #expect(tokenizer.words(in: "Ünïcödé ΣΟΦΙΑ straße — naïve café 12,5€")
-            == ["ünïcödé", "σοφια", "straße", "naïve", "café", "12", "5"])
+            == ["ünïcödé", "σοφια", "strasse", "naïve", "café", "12", "5"])
         #expect(tokenizer.words(in: "नमस्ते दुनिया") == ["नमस्ते", "दुनिया"])
         #expect(tokenizer.words(in: "  ,,, ").isEmpty)
+    }
+
+    @Test func tokenizerNormalisesCompatibilityForms() {
+        var tokenizer = Tokenizer()
+        // Full-width letters, a ligature, a decomposed accent and a circled digit.
+        #expect(tokenizer.words(in: "Ｆｕｌｌ ﬁle cafe\u{301} ①") == ["full", "file", "café", "1"])
+    }
+
+    @Test func tokenizerTurnsAddressesAndLongNumbersIntoShapes() {
+        var tokenizer = Tokenizer()
+        #expect(tokenizer.words(in: "Claim at www.dbuk.net/win now!")
+            == ["claim", "at", "<url>", "dbuk.net", "now"])
+        #expect(tokenizer.words(in: "see (https://Example.com:8080/a?b=1), or mail Bob@Mail.example.org.")
+            == ["see", "<url>", "example.com", "or", "mail", "<email>", "mail.example.org"])
+        #expect(tokenizer.words(in: "call 09061701461 or 911 by 2024")
+            == ["call", "<number:11>", "or", "911", "by", "2024"])
+        #expect(tokenizer.words(in: "the end. a@b") == ["the", "end", "a", "b"])
     }
 
     @Test func hashingIsFrozen() {
