@@ -51,8 +51,9 @@ import Testing
         // 2 words + 1 pair + per word " ab " (4 chars): 3 bigrams + 2 trigrams.
         #expect(buckets.count == 2 + 1 + 2 * 5)
 
-        let (featurizer, rows) = try TextFeaturizer.fit(
-            texts: ["ab cd", "cd ef", "ab cd"], settings: settings)
+        let text = [InputColumn(name: "text", kind: .text)]
+        let (featurizer, rows) = try Featurizer.fit(
+            rows: [["ab cd"], ["cd ef"], ["ab cd"]], inputs: text, text: settings)
         #expect(rows.rowCount == 3)
         // Every row is scaled to unit length.
         for row in 0..<3 {
@@ -61,19 +62,61 @@ import Testing
             #expect(abs(norm - 1) < 1e-5)
         }
         // Unseen words add nothing; the same text gives the same row.
-        let again = featurizer.transform(["ab cd zz"])
-        let first = featurizer.transform(["ab cd"])
+        let again = featurizer.transform([["ab cd zz"]])
+        let first = featurizer.transform([["ab cd"]])
         #expect(Set(again.columns) == Set(first.columns))
     }
 
     @Test func minimumDocumentFrequencyDropsRareFeatures() throws {
         var settings = TextFeatureSettings(
             hashBits: 20, wordNgrams: 1, charNgramMin: 0, charNgramMax: 0, minDocumentFrequency: 2)
-        let (kept, _) = try TextFeaturizer.fit(texts: ["a b", "a c", "a d"], settings: settings)
+        let text = [InputColumn(name: "text", kind: .text)]
+        let rows: [[String?]] = [["a b"], ["a c"], ["a d"]]
+        let (kept, _) = try Featurizer.fit(rows: rows, inputs: text, text: settings)
         #expect(kept.vocabulary.count == 1)
         settings.minDocumentFrequency = 1
-        let (all, _) = try TextFeaturizer.fit(texts: ["a b", "a c", "a d"], settings: settings)
+        let (all, _) = try Featurizer.fit(rows: rows, inputs: text, text: settings)
         #expect(all.vocabulary.count == 4)
+    }
+
+    @Test func tabularColumnsAreStandardisedIndicatedAndFlagged() throws {
+        let settings = TextFeatureSettings(hashBits: 20, wordNgrams: 1, minDocumentFrequency: 1)
+        let inputs = [
+            InputColumn(name: "age", kind: .numeric, mean: 40, deviation: 10),
+            InputColumn(name: "plan", kind: .categorical),
+            InputColumn(name: "note", kind: .text),
+        ]
+        let training: [[String?]] = [["30", "gold", "hello"], ["50", "basic", "hi"], [nil, "gold", ""]]
+        let (featurizer, rows) = try Featurizer.fit(rows: training, inputs: inputs, text: settings)
+        // Text words 2, age value and missing flag, plan gold and basic: 6 buckets.
+        #expect(featurizer.vocabulary.count == 6)
+        // Row 0: one word, the standardised age -1 and "gold".
+        let first = rows.rowOffsets[0]..<rows.rowOffsets[1]
+        #expect(rows.values[first].sorted() == [-1, 1, 1])
+
+        // An unseen category adds nothing; an unreadable number counts as missing.
+        let unseen = featurizer.transform([["45", "platinum", nil], ["forty", "gold", "hello"]])
+        let row0 = unseen.rowOffsets[0]..<unseen.rowOffsets[1]
+        #expect(unseen.values[row0] == [0.5])
+        let row1 = unseen.rowOffsets[1]..<unseen.rowOffsets[2]
+        #expect(unseen.values[row1].sorted() == [1, 1, 1])
+    }
+
+    @Test func columnTypingGuessesKindsAndLearnsStatistics() throws {
+        var examples = LabelledExamples(columns: ["age", "plan", "message"])
+        let messages = (0..<40).map { "message number \($0) about something rather long and unique" }
+        for index in 0..<40 {
+            examples.append(
+                row: [index % 7 == 0 ? "" : String(20 + index % 5), ["gold", "basic"][index % 2], messages[index]],
+                label: "x")
+        }
+        let inputs = try ColumnTyping.infer(examples)
+        #expect(inputs.map(\.kind) == [.numeric, .categorical, .text])
+        #expect(abs((inputs[0].mean ?? 0) - 22.0) < 0.2)
+
+        let forced = try ColumnTyping.infer(examples, forced: ["age": .categorical, "plan": .text])
+        #expect(forced.map(\.kind) == [.categorical, .text, .text])
+        #expect(throws: TriageError.self) { try ColumnTyping.infer(examples, forced: ["plan": .numeric]) }
     }
 
     @Test func transposeSwapsRowsAndColumns() {

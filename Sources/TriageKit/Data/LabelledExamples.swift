@@ -1,72 +1,119 @@
-/// Texts with their labels, as training and calibration use them.
-public struct LabelledExamples: Sendable {
-    public var texts: [String]
-    public var labels: [String]
-    /// The review case each example came from, or `nil` for examples from files.
-    public var cases: [Int64?]
+import FoundationEssentials
 
-    public init(texts: [String] = [], labels: [String] = [], cases: [Int64?]? = nil) {
-        precondition(texts.count == labels.count, "\(texts.count) texts for \(labels.count) labels")
-        self.texts = texts
-        self.labels = labels
-        self.cases = cases ?? [Int64?](repeating: nil, count: texts.count)
+/// Rows of input columns with their labels, as training, calibration and evaluation
+/// use them.
+public struct LabelledExamples: Sendable {
+    /// Input column names; every row has one cell per column.
+    public private(set) var columns: [String]
+    public private(set) var rows: [[String?]]
+    public private(set) var labels: [String]
+    /// The review case each example came from, or `nil` for examples from files.
+    public private(set) var cases: [Int64?]
+    /// Where each example was read, for error messages; `nil` for stored ones.
+    public private(set) var locations: [SourceLocation?]
+
+    public init(columns: [String]) {
+        self.columns = columns
+        rows = []
+        labels = []
+        cases = []
+        locations = []
     }
 
-    public var count: Int { texts.count }
+    /// Examples with one text column named `column`.
+    public init(texts: [String], labels: [String], column: String = "text") {
+        precondition(texts.count == labels.count, "\(texts.count) texts for \(labels.count) labels")
+        self.init(columns: [column])
+        for (text, label) in zip(texts, labels) { append(row: [text], label: label) }
+    }
 
-    public mutating func append(text: String, label: String, case id: Int64? = nil) {
-        texts.append(text)
+    public var count: Int { rows.count }
+
+    public mutating func append(
+        row: [String?], label: String, case id: Int64? = nil, location: SourceLocation? = nil
+    ) {
+        precondition(row.count == columns.count, "a row of \(row.count) cells for \(columns.count) columns")
+        rows.append(row)
         labels.append(label)
         cases.append(id)
+        locations.append(location)
     }
 
+    /// Appends another set's examples, matching columns by name: columns only one
+    /// side has are missing on the other.
     public mutating func append(contentsOf other: LabelledExamples) {
-        texts.append(contentsOf: other.texts)
-        labels.append(contentsOf: other.labels)
-        cases.append(contentsOf: other.cases)
+        for column in other.columns where !columns.contains(column) {
+            columns.append(column)
+            for index in rows.indices { rows[index].append(nil) }
+        }
+        let positions = columns.map { other.columns.firstIndex(of: $0) }
+        for index in 0..<other.count {
+            let row = positions.map { position in position.flatMap { other.rows[index][$0] } }
+            append(row: row, label: other.labels[index], case: other.cases[index],
+                location: other.locations[index])
+        }
     }
 
     /// The examples at `indices`, in that order.
     public func subset(_ indices: [Int]) -> LabelledExamples {
-        LabelledExamples(
-            texts: indices.map { texts[$0] }, labels: indices.map { labels[$0] },
-            cases: indices.map { cases[$0] })
+        var result = LabelledExamples(columns: columns)
+        for index in indices {
+            result.append(row: rows[index], label: labels[index], case: cases[index],
+                location: locations[index])
+        }
+        return result
+    }
+
+    /// The same examples with their columns renamed, in order.
+    public func renamed(to names: [String]) -> LabelledExamples {
+        precondition(names.count == columns.count, "\(names.count) names for \(columns.count) columns")
+        var result = self
+        result.columns = names
+        return result
+    }
+
+    /// The rows rearranged to `names`, missing columns as missing cells.
+    public func rows(for names: [String]) -> [[String?]] {
+        let positions = names.map { columns.firstIndex(of: $0) }
+        return rows.map { row in positions.map { $0.flatMap { row[$0] } } }
     }
 
     /// Reads labelled examples from a CSV, TSV or JSON Lines file.
     ///
-    /// A missing text cell reads as empty text. A row without a label is an error, as
-    /// is a file without the named columns or without any rows.
-    ///
-    /// - Throws: `TriageError` `.invalidData` naming the file, line and problem, or
-    ///   `.io` when the file cannot be read.
+    /// - Parameters:
+    ///   - inputColumns: the columns to keep, or `nil` for every column but the label
+    ///     and `ignoring`.
+    /// - Throws: `TriageError` `.invalidData` naming the file, line and problem (a
+    ///   missing column, a row without a label, no rows at all), or `.io`.
     public static func read(
-        path: String, textColumn: String = "text", labelColumn: String = "label",
-        format: TableFormat? = nil
+        path: String, labelColumn: String = "label", inputColumns: [String]? = nil,
+        ignoring: Set<String> = [], format: TableFormat? = nil
     ) throws -> LabelledExamples {
         let format = format ?? TableFormat.inferred(fromPath: path)
         guard format != .lines else {
             throw TriageError.invalidData(
                 "labelled data must be a .csv, .tsv or .jsonl file", at: SourceLocation(file: path),
-                remedy: "give the file one of those extensions and a header naming the text and label columns")
+                remedy: "give the file one of those extensions and a header naming the columns")
         }
         let table = try Table.read(path: path, format: format)
-        let textIndex = try column(textColumn, in: table, option: "--text")
         let labelIndex = try column(labelColumn, in: table, option: "--label")
+        let names = inputColumns
+            ?? table.columns.filter { $0 != labelColumn && !ignoring.contains($0) }
+        let positions = try names.map { try column($0, in: table, option: "--text") }
+        guard !names.isEmpty else {
+            throw TriageError.invalidData(
+                "no input columns besides the label \"\(labelColumn)\"", at: SourceLocation(file: path))
+        }
 
-        var examples = LabelledExamples()
-        examples.texts.reserveCapacity(table.rows.count)
-        examples.labels.reserveCapacity(table.rows.count)
+        var examples = LabelledExamples(columns: names)
         for row in table.rows {
-            let label = labelIndex < row.cells.count ? row.cells[labelIndex] : nil
-            guard let label, !label.allSatisfy({ $0.isWhitespace }) else {
+            let location = SourceLocation(file: path, line: row.line)
+            guard let label = row.cell(at: labelIndex), !label.allSatisfy(\.isWhitespace) else {
                 throw TriageError.invalidData(
-                    "row has no label in column \"\(labelColumn)\"",
-                    at: SourceLocation(file: path, line: row.line),
+                    "row has no label in column \"\(labelColumn)\"", at: location,
                     remedy: "label every row, or remove unlabelled ones")
             }
-            let text = textIndex < row.cells.count ? row.cells[textIndex] ?? "" : ""
-            examples.append(text: text, label: label)
+            examples.append(row: positions.map { row.cell(at: $0) }, label: label, location: location)
         }
         guard examples.count > 0 else {
             throw TriageError.invalidData("file has no examples", at: SourceLocation(file: path))
@@ -85,8 +132,15 @@ public struct LabelledExamples: Sendable {
         return index
     }
 
-    /// The examples as JSON Lines with keys `text`, `label` and, for reviewed cases,
-    /// `case`: the form a model version stores its data in.
+    /// One stored example: the form a model version keeps its data in.
+    private struct Stored: Codable {
+        var input: [String: String?]
+        var label: String
+        var `case`: Int64?
+    }
+
+    /// The examples as JSON Lines, one `{"input": {…}, "label": …, "case": …}` object
+    /// per example (`case` only for reviewed ones).
     public func jsonLines() -> [UInt8] {
         var writer = JSONWriter()
         for index in 0..<count {
@@ -95,34 +149,37 @@ public struct LabelledExamples: Sendable {
                 writer.key("case")
                 writer.value(id)
             }
+            writer.key("input")
+            writer.beginObject()
+            for (column, cell) in zip(columns, rows[index]) {
+                writer.key(column)
+                if let cell { writer.value(cell) } else { writer.null() }
+            }
+            writer.endObject()
             writer.key("label")
             writer.value(labels[index])
-            writer.key("text")
-            writer.value(texts[index])
             writer.endObject()
             writer.newline()
         }
         return writer.bytes
     }
 
-    /// Reads examples stored by `jsonLines()`.
-    static func readStored(path: String) throws -> LabelledExamples {
-        let table = try Table.read(path: path, format: .jsonLines)
-        var examples = LabelledExamples()
-        guard !table.rows.isEmpty else { return examples }
-        let textIndex = try column("text", in: table, option: "--text")
-        let labelIndex = try column("label", in: table, option: "--label")
-        let caseIndex = table.columnIndex("case")
-        for row in table.rows {
-            func cell(_ index: Int?) -> String? {
-                guard let index, index < row.cells.count else { return nil }
-                return row.cells[index]
+    /// Reads examples written by `jsonLines()`, with the given columns.
+    static func readStored(path: String, columns: [String]) throws -> LabelledExamples {
+        let bytes = try FileIO.read(path)
+        var examples = LabelledExamples(columns: columns)
+        let decoder = JSONDecoder()
+        var line = 0
+        for slice in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            line += 1
+            guard !slice.isEmpty else { continue }
+            guard let stored = try? decoder.decode(Stored.self, from: Data(slice)) else {
+                throw TriageError(
+                    .modelCorrupt, "stored example cannot be read", at: SourceLocation(file: path, line: line),
+                    remedy: "retrain from the original files with `triage train`")
             }
-            guard let label = cell(labelIndex) else {
-                throw TriageError(.modelCorrupt, "stored example has no label",
-                    at: SourceLocation(file: path, line: row.line))
-            }
-            examples.append(text: cell(textIndex) ?? "", label: label, case: cell(caseIndex).flatMap { Int64($0) })
+            examples.append(
+                row: columns.map { stored.input[$0] ?? nil }, label: stored.label, case: stored.case)
         }
         return examples
     }

@@ -63,7 +63,7 @@ public struct Evaluation: Sendable, Codable {
         let classOf = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
         let targets = examples.labels.map { classOf[$0] ?? -1 }
 
-        let logits = classifier.model.logits(classifier.featurizer.transform(examples.texts))
+        let logits = classifier.logits(examples.rows(for: classifier.inputs.map(\.name)))
         let raw = Softmax.probabilities(logits, classCount: classCount, temperature: 1)
         let calibrated = classifier.calibrator.probabilities(logits, classCount: classCount)
         let before = ScoredPredictions(probabilities: raw, classCount: classCount, targets: targets)

@@ -29,13 +29,17 @@ public struct FeatureVocabulary: Sendable {
 
     /// Builds the vocabulary from each training document's buckets.
     ///
-    /// IDF is smoothed as `ln((1 + n) / (1 + df)) + 1`, so a bucket in every document
-    /// keeps weight 1 and none reaches 0.
+    /// Text buckets must appear in at least `minDocumentFrequency` documents and are
+    /// weighted by smoothed IDF, `ln((1 + n) / (1 + df)) + 1`, so a bucket in every
+    /// document keeps weight 1 and none reaches 0. Buckets in `alwaysKeep` (numeric
+    /// and categorical features) are kept whatever their frequency, with weight 1.
     ///
+    /// - Parameter documentCount: n, the number of training rows.
     /// - Complexity: O(total buckets + 2^hashBits).
-    static func fit(
-        documents: [[UInt32]], settings: TextFeatureSettings
-    ) -> FeatureVocabulary {
+    static func fit<Documents: Sequence>(
+        documents: Documents, documentCount: Int, settings: TextFeatureSettings,
+        alwaysKeep: Set<UInt32> = []
+    ) -> FeatureVocabulary where Documents.Element == [UInt32] {
         // Document frequency in a flat array indexed by bucket: one pass, no hashing.
         var frequency = [Int32](repeating: 0, count: 1 << settings.hashBits)
         var seen: [UInt32] = []
@@ -51,35 +55,44 @@ public struct FeatureVocabulary: Sendable {
         }
 
         // Keep buckets frequent enough, in increasing order.
-        let documentCount = Double(documents.count)
+        let n = Double(documentCount)
         var buckets: [UInt32] = []
         var weights: [Float] = []
-        for (bucket, count) in frequency.enumerated()
-        where count >= Int32(settings.minDocumentFrequency) {
-            buckets.append(UInt32(bucket))
-            if settings.idf {
-                weights.append(Float(log((1 + documentCount) / (1 + Double(count))) + 1))
-            } else {
+        for (bucket, count) in frequency.enumerated() {
+            if alwaysKeep.contains(UInt32(bucket)) {
+                buckets.append(UInt32(bucket))
                 weights.append(1)
+            } else if count >= Int32(settings.minDocumentFrequency) {
+                buckets.append(UInt32(bucket))
+                weights.append(settings.idf ? Float(log((1 + n) / (1 + Double(count))) + 1) : 1)
             }
         }
         return FeatureVocabulary(buckets: buckets, weights: weights)
     }
 }
 
-/// Scratch space for turning one document's buckets into a sparse row.
+/// Scratch space for assembling one sparse row from blocks of features.
 struct SparseRowBuilder {
+    /// One text column's buckets, filled by the caller before `appendTextBlock`.
     var buckets: [UInt32] = []
-    var columns: [Int32] = []
-    var values: [Float] = []
+    /// The row so far.
+    private(set) var columns: [Int32] = []
+    private(set) var values: [Float] = []
 
-    /// Counts the buckets collected in `buckets`, maps them to columns, weights them and
-    /// scales the row to unit length. Leaves the result in `columns` and `values`.
-    mutating func finish(
-        vocabulary: FeatureVocabulary, sublinear: Bool, normalize: Bool = true
-    ) {
+    mutating func reset() {
         columns.removeAll(keepingCapacity: true)
         values.removeAll(keepingCapacity: true)
+    }
+
+    mutating func append(column: Int32, value: Float) {
+        columns.append(column)
+        values.append(value)
+    }
+
+    /// Counts the buckets in `buckets`, maps them to columns, weights them by TF-IDF
+    /// and appends them scaled to unit length as a block.
+    mutating func appendTextBlock(vocabulary: FeatureVocabulary, sublinear: Bool) {
+        let start = values.count
         buckets.sort()
 
         var index = 0
@@ -100,9 +113,9 @@ struct SparseRowBuilder {
             index = end
         }
 
-        if normalize && squaredNorm > 0 {
+        if squaredNorm > 0 {
             let scale = 1 / squaredNorm.squareRoot()
-            for entry in values.indices { values[entry] *= scale }
+            for entry in start..<values.count { values[entry] *= scale }
         }
     }
 }

@@ -16,11 +16,13 @@ public struct TextFeatureSettings: Codable, Sendable, Equatable {
     public var idf: Bool
     /// Buckets seen in fewer training documents than this are dropped.
     public var minDocumentFrequency: Int
+    /// The version of the tokeniser's rules the model was trained with.
+    public var tokenizer: Int
 
     public init(
         hashBits: Int = 22, wordNgrams: Int = 2, charNgramMin: Int = 0,
         charNgramMax: Int = 0, sublinearFrequency: Bool = true, idf: Bool = true,
-        minDocumentFrequency: Int = 1
+        minDocumentFrequency: Int = 1, tokenizer: Int = TextFeatureSettings.currentTokenizer
     ) {
         self.hashBits = hashBits
         self.wordNgrams = wordNgrams
@@ -29,7 +31,11 @@ public struct TextFeatureSettings: Codable, Sendable, Equatable {
         self.sublinearFrequency = sublinearFrequency
         self.idf = idf
         self.minDocumentFrequency = minDocumentFrequency
+        self.tokenizer = tokenizer
     }
+
+    /// The tokeniser rules this build implements.
+    public static let currentTokenizer = 1
 
     /// Checks the settings before any work starts.
     public func validate() throws {
@@ -45,6 +51,11 @@ public struct TextFeatureSettings: Codable, Sendable, Equatable {
         else {
             throw TriageError.invalidArgument(
                 "character n-grams must satisfy 1 ≤ min ≤ max ≤ 8, got \(charNgramMin)–\(charNgramMax)")
+        }
+        guard tokenizer == Self.currentTokenizer else {
+            throw TriageError(
+                .modelCorrupt, "the model's tokeniser rules (version \(tokenizer)) are not this Triage's",
+                remedy: "use the Triage that trained it, or retrain")
         }
         guard minDocumentFrequency >= 1 else {
             throw TriageError.invalidArgument("the minimum document frequency must be at least 1")
@@ -68,7 +79,12 @@ struct TextHasher {
 
     /// Appends the buckets of every feature of `text` to `buckets`; a feature that
     /// occurs twice appears twice.
-    mutating func appendBuckets(of text: String, to buckets: inout [UInt32]) {
+    ///
+    /// - Parameter salt: seeds every word hash, so that several text columns keep
+    ///   their features apart; a model with one text column uses the FNV offset.
+    mutating func appendBuckets(
+        of text: String, salt: UInt64 = FeatureHash.fnvOffset, to buckets: inout [UInt32]
+    ) {
         let bits = settings.hashBits
         let longest = settings.wordNgrams
         let charMin = settings.charNgramMin
@@ -81,7 +97,7 @@ struct TextHasher {
         var padded = self.padded
         var starts = self.starts
         tokenizer.forEachWord(in: text) { word in
-            let hash = FeatureHash.fnv1a(word)
+            let hash = FeatureHash.fnv1a(word, seed: salt)
             buckets.append(FeatureHash.bucket(hash, .word, bits: bits))
 
             // Word n-grams ending at this word, longest last.
@@ -97,7 +113,7 @@ struct TextHasher {
 
             if charMin > 0 {
                 Self.appendCharacterBuckets(
-                    of: word, min: charMin, max: charMax, bits: bits,
+                    of: word, salt: salt, min: charMin, max: charMax, bits: bits,
                     padded: &padded, starts: &starts, to: &buckets)
             }
         }
@@ -109,7 +125,7 @@ struct TextHasher {
     /// Character n-grams of one word padded with a space on each side, counted in
     /// Unicode scalars. A padded word shorter than `min` yields nothing.
     private static func appendCharacterBuckets(
-        of word: UnsafeBufferPointer<UInt8>, min: Int, max: Int, bits: Int,
+        of word: UnsafeBufferPointer<UInt8>, salt: UInt64, min: Int, max: Int, bits: Int,
         padded: inout [UInt8], starts: inout [Int], to buckets: inout [UInt32]
     ) {
         padded.removeAll(keepingCapacity: true)
@@ -128,7 +144,7 @@ struct TextHasher {
 
         padded.withUnsafeBufferPointer { bytes in
             for n in min...Swift.min(max, length) {
-                let seed = FeatureHash.fnvOffset ^ UInt64(n)
+                let seed = salt ^ UInt64(n)
                 for first in 0...(length - n) {
                     let slice = UnsafeBufferPointer(rebasing: bytes[starts[first]..<starts[first + n]])
                     let hash = FeatureHash.fnv1a(slice, seed: seed)

@@ -1,8 +1,8 @@
-/// A trained classifier: text features, a linear model, the calibrating temperature
-/// and the confidence threshold below which inputs go to people.
+/// A trained classifier: features, a linear model, the calibration map and the
+/// confidence threshold below which inputs go to people.
 public struct Classifier: Sendable {
     public let labels: [String]
-    public let featurizer: TextFeaturizer
+    public let featurizer: Featurizer
     public let model: LinearModel
     /// Maps logits to calibrated probabilities.
     public let calibrator: Calibrator
@@ -11,7 +11,7 @@ public struct Classifier: Sendable {
     public let threshold: Double?
 
     public init(
-        labels: [String], featurizer: TextFeaturizer, model: LinearModel,
+        labels: [String], featurizer: Featurizer, model: LinearModel,
         calibrator: Calibrator, threshold: Double?
     ) {
         precondition(labels.count == model.classCount,
@@ -25,21 +25,28 @@ public struct Classifier: Sendable {
         self.threshold = threshold
     }
 
-    /// Calibrated probabilities of every text, row-major by label.
-    public func probabilities(_ texts: [String]) -> [Double] {
-        let logits = model.logits(featurizer.transform(texts))
-        return calibrator.probabilities(logits, classCount: labels.count)
+    /// The model's input columns, in the order rows must give them.
+    public var inputs: [InputColumn] { featurizer.inputs }
+
+    /// Raw logits of every row (cells aligned with `inputs`), row-major by label.
+    public func logits(_ rows: [[String?]]) -> [Float] {
+        model.logits(featurizer.transform(rows))
     }
 
-    /// The best labels of each text, most probable first, with calibrated
+    /// Calibrated probabilities of every row, row-major by label.
+    public func probabilities(_ rows: [[String?]]) -> [Double] {
+        calibrator.probabilities(logits(rows), classCount: labels.count)
+    }
+
+    /// The best labels of each row, most probable first, with calibrated
     /// probabilities.
     ///
-    /// - Parameter top: how many labels to keep per text.
-    public func predict(_ texts: [String], top: Int = 4) -> [[LabelProbability]] {
+    /// - Parameter top: how many labels to keep per row.
+    public func predict(_ rows: [[String?]], top: Int = 4) -> [[LabelProbability]] {
         let classCount = labels.count
-        let probabilities = probabilities(texts)
+        let probabilities = probabilities(rows)
         let keep = min(top, classCount)
-        return (0..<texts.count).map { row in
+        return (0..<rows.count).map { row in
             let base = row * classCount
             // Partial selection: `keep` is small, so repeated maxima beat a sort.
             var chosen: [Int] = []

@@ -18,8 +18,8 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     public var triageVersion: String
 
     public var labels: [String]
-    /// The input column holding the text.
-    public var textColumn: String
+    /// The input columns, their kinds and what training learned about them.
+    public var inputs: [InputColumn]
     public var features: TextFeatureSettings
     public var learner: LogisticRegressionSettings
     public var calibration: Calibration

@@ -128,7 +128,7 @@ public struct ModelRegistry: Sendable {
         }
         let classifier = Classifier(
             labels: manifest.labels,
-            featurizer: TextFeaturizer(settings: manifest.features, vocabulary: vocabulary),
+            featurizer: Featurizer(inputs: manifest.inputs, text: manifest.features, vocabulary: vocabulary),
             model: model, calibrator: try manifest.calibration.calibrator(),
             threshold: manifest.deferral.threshold)
         return LoadedModel(manifest: manifest, classifier: classifier, path: folder)

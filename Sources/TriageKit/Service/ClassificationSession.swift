@@ -40,16 +40,17 @@ public final class ClassificationSession {
     /// How many inputs this session has classified.
     public var classified: Int { nextIndex }
 
-    /// Classifies a batch of texts, continuing the session's numbering.
+    /// Classifies a batch of rows, cells aligned with the model's inputs, continuing
+    /// the session's numbering.
     ///
     /// - Throws: `TriageError` `.store` when the queue cannot take the deferred
     ///   inputs; the batch's numbering is then not consumed.
-    public func classify(_ texts: [String]) throws -> [Decision] {
+    public func classify(_ rows: [[String?]]) throws -> [Decision] {
         let classifier = model.classifier
-        let ranked = classifier.predict(texts, top: alternatives + 1)
+        let ranked = classifier.predict(rows, top: alternatives + 1)
 
         var decisions: [Decision] = []
-        decisions.reserveCapacity(texts.count)
+        decisions.reserveCapacity(rows.count)
         var deferred: [Int] = []
         for (offset, labels) in ranked.enumerated() {
             let best = labels[0]
@@ -64,11 +65,13 @@ public final class ClassificationSession {
         // Queue the deferred inputs, all or none.
         if let store, !deferred.isEmpty {
             let manifest = model.manifest
+            let columns = manifest.inputs.map(\.name)
             let cases = deferred.map { offset in
                 NewCase(
                     model: manifest.name, modelVersion: manifest.version,
-                    input: Self.canonicalInput(column: manifest.textColumn, text: texts[offset]),
-                    text: texts[offset], predicted: decisions[offset].label,
+                    input: CaseInput.canonical(rows[offset], columns: columns),
+                    text: CaseInput.display(rows[offset], inputs: manifest.inputs),
+                    predicted: decisions[offset].label,
                     confidence: decisions[offset].confidence, probabilities: ranked[offset],
                     reason: .lowConfidence)
             }
@@ -76,18 +79,7 @@ public final class ClassificationSession {
             for (offset, id) in zip(deferred, ids) { decisions[offset].caseID = id }
         }
 
-        nextIndex += texts.count
+        nextIndex += rows.count
         return decisions
-    }
-
-    /// The input as a JSON object with sorted keys: the identity of a case, so the
-    /// same input deferred twice is one case.
-    public static func canonicalInput(column: String, text: String) -> String {
-        var writer = JSONWriter()
-        writer.beginObject()
-        writer.key(column)
-        writer.value(text)
-        writer.endObject()
-        return String(decoding: writer.bytes, as: UTF8.self)
     }
 }

@@ -25,23 +25,24 @@ public enum Retrainer {
         let previous = try registry.manifest(name, version: current)
         let folder = registry.versionPath(name, current)
 
-        var training = LabelledExamples()
-        let stored = try LabelledExamples.readStored(path: "\(folder)/\(ModelRegistry.trainingFile)")
-        for index in 0..<stored.count where stored.cases[index] == nil {
-            training.append(text: stored.texts[index], label: stored.labels[index])
-        }
+        let columns = previous.inputs.map(\.name)
+        let stored = try LabelledExamples.readStored(
+            path: "\(folder)/\(ModelRegistry.trainingFile)", columns: columns)
+        var training = stored.subset(stored.cases.indices.filter { stored.cases[$0] == nil })
         let answered = try store.answeredCases(model: name)
         for reviewCase in answered {
             guard let label = reviewCase.answer else { continue }
-            training.append(text: reviewCase.text, label: label, case: reviewCase.id)
+            let row = try CaseInput.row(of: reviewCase, columns: columns)
+            training.append(row: row, label: label, case: reviewCase.id)
         }
         let calibration = try LabelledExamples.readStored(
-            path: "\(folder)/\(ModelRegistry.calibrationFile)")
+            path: "\(folder)/\(ModelRegistry.calibrationFile)", columns: columns)
 
         var settings = TrainingSettings(
             features: previous.features, learner: previous.learner,
             targetAccuracy: targetAccuracy ?? previous.deferral.targetAccuracy,
-            seed: previous.training.seed, textColumn: previous.textColumn,
+            seed: previous.training.seed,
+            columnKinds: Dictionary(uniqueKeysWithValues: previous.inputs.map { ($0.name, $0.kind) }),
             calibrationMethod: previous.calibration.method == .platt ? nil : previous.calibration.method)
         settings.calibrationShare = 0.2
         try settings.validate()

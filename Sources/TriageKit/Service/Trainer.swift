@@ -10,8 +10,8 @@ public struct TrainingSettings: Sendable {
     /// is given.
     public var calibrationShare: Double
     public var seed: UInt64
-    /// The input column that holds the text.
-    public var textColumn: String
+    /// Column kinds chosen by the user; the others are typed from the data.
+    public var columnKinds: [String: ColumnKind]
     /// `nil` picks by the number of labels: Platt for two, temperature for more.
     public var calibrationMethod: CalibrationMethod?
 
@@ -19,14 +19,14 @@ public struct TrainingSettings: Sendable {
         features: TextFeatureSettings = .standard,
         learner: LogisticRegressionSettings = LogisticRegressionSettings(),
         targetAccuracy: Double = 0.95, calibrationShare: Double = 0.2, seed: UInt64 = 0,
-        textColumn: String = "text", calibrationMethod: CalibrationMethod? = nil
+        columnKinds: [String: ColumnKind] = [:], calibrationMethod: CalibrationMethod? = nil
     ) {
         self.features = features
         self.learner = learner
         self.targetAccuracy = targetAccuracy
         self.calibrationShare = calibrationShare
         self.seed = seed
-        self.textColumn = textColumn
+        self.columnKinds = columnKinds
         self.calibrationMethod = calibrationMethod
     }
 
@@ -75,22 +75,31 @@ public struct TrainingInput: Sendable {
 
     /// Reads training files and either a calibration file or a stratified share held
     /// out of the training data.
+    ///
+    /// - Parameters:
+    ///   - inputColumns: the input columns, or `nil` for every column of the first
+    ///     file but the label and `ignoring`; later files and the calibration file must
+    ///     have them too.
     public static func fromFiles(
-        data paths: [String], calibration calibrationPath: String?, textColumn: String,
-        labelColumn: String, settings: TrainingSettings
+        data paths: [String], calibration calibrationPath: String?, labelColumn: String,
+        inputColumns: [String]? = nil, ignoring: Set<String> = [], settings: TrainingSettings
     ) throws -> TrainingInput {
-        var examples = LabelledExamples()
+        var examples: LabelledExamples?
         var sources: [ModelManifest.DataSource] = []
         for path in paths {
             let part = try LabelledExamples.read(
-                path: path, textColumn: textColumn, labelColumn: labelColumn)
-            examples.append(contentsOf: part)
+                path: path, labelColumn: labelColumn,
+                inputColumns: inputColumns ?? examples?.columns, ignoring: ignoring)
+            if examples == nil { examples = part } else { examples?.append(contentsOf: part) }
             sources.append(try dataSource(path: path, rows: part.count))
+        }
+        guard let examples else {
+            throw TriageError.invalidArgument("there is no training data file")
         }
 
         if let calibrationPath {
             let calibration = try LabelledExamples.read(
-                path: calibrationPath, textColumn: textColumn, labelColumn: labelColumn)
+                path: calibrationPath, labelColumn: labelColumn, inputColumns: examples.columns)
             sources.append(try dataSource(path: calibrationPath, rows: calibration.count))
             return TrainingInput(
                 training: examples, calibration: calibration, sources: sources,
@@ -149,10 +158,11 @@ public enum Trainer {
         let classOf = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
         let targets = input.training.labels.map { classOf[$0] ?? -1 }
 
-        // Features.
+        // Column kinds, then features.
         observe(.stage("features"))
-        let (featurizer, rows) = try TextFeaturizer.fit(
-            texts: input.training.texts, settings: settings.features)
+        let inputs = try ColumnTyping.infer(input.training, forced: settings.columnKinds)
+        let (featurizer, rows) = try Featurizer.fit(
+            rows: input.training.rows, inputs: inputs, text: settings.features)
 
         // The linear model.
         observe(.stage("optimising"))
@@ -163,7 +173,8 @@ public enum Trainer {
         // Calibration on the held-out split, then the threshold.
         observe(.stage("calibrating"))
         let calibrationTargets = input.calibration.labels.map { classOf[$0] ?? -1 }
-        let logits = model.logits(featurizer.transform(input.calibration.texts))
+        let logits = model.logits(
+            featurizer.transform(input.calibration.rows(for: inputs.map(\.name))))
         let calibrator = try Calibrator.fit(
             settings.calibrationMethod ?? .standard(labels: labels.count), logits: logits,
             targets: calibrationTargets, classCount: labels.count)
@@ -200,7 +211,7 @@ public enum Trainer {
             format: ModelManifest.currentFormat, name: "", version: 0,
             createdAt: Date.now.formatted(.iso8601), parentVersion: input.parentVersion,
             triageVersion: TriageVersion.current, labels: labels,
-            textColumn: settings.textColumn, features: settings.features, learner: settings.learner,
+            inputs: inputs, features: settings.features, learner: settings.learner,
             calibration: .init(calibrator),
             deferral: .init(targetAccuracy: settings.targetAccuracy, threshold: choice.threshold),
             training: .init(

@@ -46,8 +46,10 @@ let classifyCommand = CommandSpec(
         default: path == "-" ? .lines : TableFormat.inferred(fromPath: path)
         }
         let reader = try TableReader(path: path, format: tableFormat)
-        let textColumn = arguments.value("text")
-            ?? (tableFormat == .lines ? "text" : model.manifest.textColumn)
+        let inputs = model.classifier.inputs
+        let sources = try inputSources(
+            inputs: inputs, textOverride: arguments.value("text"), format: tableFormat,
+            command: arguments.command)
         var writer = DecisionWriter(format: format, out: context.out)
         let progress = ProgressLine(enabled: !context.quiet)
         var deferred = 0
@@ -55,16 +57,11 @@ let classifyCommand = CommandSpec(
 
         writer.begin()
         while let rows = try reader.nextBatch(maxRows: 2048) {
-            guard let textIndex = reader.columns.firstIndex(of: textColumn) else {
-                throw TriageError(
-                    .invalidData, "no column \"\(textColumn)\" in the input; the columns are "
-                        + reader.columns.map { "\"\($0)\"" }.joined(separator: ", "),
-                    at: SourceLocation(file: path), remedy: "name the text column with --text")
-            }
-            let texts = rows.map { $0.cell(at: textIndex) ?? "" }
-            let decisions = try session.classify(texts)
-            for (decision, text) in zip(decisions, texts) {
-                writer.write(decision, text: text, version: model.manifest.version)
+            let positions = try inputPositions(sources, in: reader.columns, format: tableFormat, path: path)
+            let cells = rows.map { row in positions.map { $0.flatMap { row.cell(at: $0) } } }
+            let decisions = try session.classify(cells)
+            for (decision, row) in zip(decisions, cells) {
+                writer.write(decision, text: CaseInput.display(row, inputs: inputs), version: model.manifest.version)
                 if !decision.automated { deferred += 1 }
             }
             context.out.flush()
@@ -84,6 +81,51 @@ let classifyCommand = CommandSpec(
                     + "\(deferred) deferred, \(destination)")
         }
     })
+
+/// The column of the input that feeds each model input: its own name, or for a model
+/// with one text input the column `--text` names.
+func inputSources(
+    inputs: [InputColumn], textOverride: String?, format: TableFormat, command: CommandSpec
+) throws -> [String] {
+    var names = inputs.map(\.name)
+    let texts = inputs.indices.filter { inputs[$0].kind == .text }
+    if let textOverride {
+        guard texts.count == 1 else {
+            throw UsageError(
+                "option '--text' renames the text column of a model with one; this one has \(texts.count)",
+                command: command)
+        }
+        names[texts[0]] = textOverride
+    }
+    if format == .lines {
+        guard inputs.count == 1, inputs[0].kind == .text else {
+            throw TriageError(
+                .invalidData, "this model reads the columns "
+                    + inputs.map { "\"\($0.name)\"" }.joined(separator: ", ") + ", not lines of text",
+                remedy: "give a .csv, .tsv or .jsonl file with those columns")
+        }
+        names = ["text"]
+    }
+    return names
+}
+
+/// Where each model input sits among the columns read so far. CSV and TSV must have
+/// every column; JSON Lines keys may be missing from some rows but not from all.
+func inputPositions(
+    _ sources: [String], in columns: [String], format: TableFormat, path: String
+) throws -> [Int?] {
+    let positions = sources.map { columns.firstIndex(of: $0) }
+    let missing = zip(sources, positions).filter { $0.1 == nil }.map(\.0)
+    if !missing.isEmpty && (format != .jsonLines || missing.count == sources.count) {
+        throw TriageError(
+            .invalidData, "the input has no column "
+                + missing.map { "\"\($0)\"" }.joined(separator: ", ") + "; its columns are "
+                + columns.map { "\"\($0)\"" }.joined(separator: ", "),
+            at: SourceLocation(file: path),
+            remedy: sources.count == 1 ? "name the text column with --text" : "add the model's input columns")
+    }
+    return positions
+}
 
 /// Writes decisions as JSON Lines, CSV or an aligned table.
 struct DecisionWriter {

@@ -14,7 +14,7 @@ let evaluateCommand = CommandSpec(
         .repeated("data", "FILE", "Labelled data; repeat for several files"),
         .value("model", "NAME", "Model name in the registry", default: "default"),
         .value("version", "N", "Model version (default: the current one)"),
-        .value("text", "COL", "Column holding the text (default: the model's text column)"),
+        .value("text", "COL", "Column holding the text, for a model with one text column"),
         .value("label", "COL", "Column holding the label", default: "label"),
         .flag("json", "Print the figures as one JSON object"),
     ],
@@ -25,11 +25,15 @@ let evaluateCommand = CommandSpec(
         }
         let version = try arguments.integer("version")
         let model = try context.registry.load(arguments.value("model") ?? "default", version: version)
-        var examples = LabelledExamples()
+        let inputs = model.classifier.inputs
+        let sources = try inputSources(
+            inputs: inputs, textOverride: arguments.value("text"), format: .csv,
+            command: arguments.command)
+        var examples = LabelledExamples(columns: inputs.map(\.name))
         for path in data {
-            examples.append(contentsOf: try LabelledExamples.read(
-                path: path, textColumn: arguments.value("text") ?? model.manifest.textColumn,
-                labelColumn: arguments.value("label") ?? "label"))
+            let part = try LabelledExamples.read(
+                path: path, labelColumn: arguments.value("label") ?? "label", inputColumns: sources)
+            examples.append(contentsOf: part.renamed(to: inputs.map(\.name)))
         }
         let evaluation = Evaluation.run(model.classifier, on: examples)
 

@@ -29,8 +29,12 @@ let trainCommand = CommandSpec(
         .value("calibration", "FILE", "Labelled calibration data (default: hold out a share)"),
         .value("calibration-share", "S", "Share held out for calibration", default: "0.2"),
         .value("model", "NAME", "Model name in the registry", default: "default"),
-        .value("text", "COL", "Column holding the text", default: "text"),
         .value("label", "COL", "Column holding the label", default: "label"),
+        .value("columns", "COLS", "Input columns, comma-separated (default: all but the label)"),
+        .value("ignore", "COLS", "Columns to leave out, comma-separated"),
+        .value("text", "COLS", "Columns to treat as text (default: typed from the data)"),
+        .value("numeric", "COLS", "Columns to treat as numbers"),
+        .value("categorical", "COLS", "Columns to treat as categories"),
         .flag("json", "Print the new version's manifest as JSON"),
     ] + learningOptions,
     run: { arguments, context in
@@ -41,15 +45,21 @@ let trainCommand = CommandSpec(
         let name = arguments.value("model") ?? "default"
         try ModelRegistry.validate(name: name)
         var settings = try trainingSettings(arguments)
-        let textColumn = arguments.value("text") ?? "text"
-        settings.textColumn = textColumn
-        try settings.validate()
+        let labelColumn = arguments.value("label") ?? "label"
+        settings.columnKinds = try columnKinds(arguments)
+        let chosen = arguments.value("columns").map(list)
+        let ignored = Set(arguments.value("ignore").map(list) ?? [])
+        for column in settings.columnKinds.keys where ignored.contains(column) || column == labelColumn {
+            throw UsageError(
+                "column '\(column)' cannot be both an input and \(column == labelColumn ? "the label" : "ignored")",
+                command: arguments.command)
+        }
 
         let progress = ProgressLine(enabled: !context.quiet)
         progress.update("reading data", force: true)
         let input = try TrainingInput.fromFiles(
-            data: data, calibration: arguments.value("calibration"), textColumn: textColumn,
-            labelColumn: arguments.value("label") ?? "label", settings: settings)
+            data: data, calibration: arguments.value("calibration"), labelColumn: labelColumn,
+            inputColumns: chosen, ignoring: ignored, settings: settings)
         let artifacts = try train(input, settings: settings, progress: progress)
 
         let registry = context.registry
@@ -63,6 +73,27 @@ let trainCommand = CommandSpec(
         context.out.flush()
         warnIfNoThreshold(manifest, context)
     })
+
+/// Splits a comma-separated list of column names.
+func list(_ text: String) -> [String] {
+    text.split(separator: ",").map { String($0) }.filter { !$0.isEmpty }
+}
+
+/// Column kinds forced with --text, --numeric and --categorical.
+func columnKinds(_ arguments: ParsedArguments) throws -> [String: ColumnKind] {
+    var kinds: [String: ColumnKind] = [:]
+    for kind in ColumnKind.allCases {
+        for column in arguments.value(kind.rawValue).map(list) ?? [] {
+            if let other = kinds[column], other != kind {
+                throw UsageError(
+                    "column '\(column)' is given as both \(other.rawValue) and \(kind.rawValue)",
+                    command: arguments.command)
+            }
+            kinds[column] = kind
+        }
+    }
+    return kinds
+}
 
 /// Builds training settings from the learning options.
 func trainingSettings(_ arguments: ParsedArguments, base: TrainingSettings = TrainingSettings()) throws
@@ -136,6 +167,7 @@ func printTrainingReport(_ manifest: ModelManifest, path: String, to out: Output
     out.line("  trained on \(training.examples) examples, \(manifest.labels.count) labels, "
         + "in \(fixed(training.seconds, 1)) s (\(training.iterations) iterations, \(training.optimizerStop.rawValue))")
     out.line("  calibrated on \(training.calibrationExamples) examples: \(training.calibrationSource)")
+    out.line("  inputs: " + manifest.inputs.map { "\($0.name) (\($0.kind.rawValue))" }.joined(separator: ", "))
     out.line("  accuracy                 \(fixed(metrics.accuracy, 4))")
     out.line("  calibration error (ECE)  \(fixed(metrics.calibrationError, 4))  "
         + "(before calibration \(fixed(metrics.calibrationErrorBefore, 4)), "
