@@ -10,8 +10,11 @@ struct Context {
     let out: Output
     let err: Output
 
-    init(arguments: ParsedArguments) {
+    init(arguments: ParsedArguments) throws {
         if let home = arguments.value("home") {
+            guard !home.isEmpty else {
+                throw UsageError("option '--home' needs a folder, got an empty value", command: arguments.command)
+            }
             self.home = home
         } else if let home = getenv("TRIAGE_HOME"), home.pointee != 0 {
             self.home = String(cString: home)
@@ -38,6 +41,24 @@ struct Context {
     /// Opens the review queue, creating it on first use.
     func openStore() throws -> SQLiteReviewStore {
         try SQLiteReviewStore(path: queuePath, logger: logger)
+    }
+
+    /// Opens the review queue for reading, or `nil` when there is none yet: reading
+    /// never creates a queue (a mistyped `--home` should not leave one behind).
+    func openExistingStore() throws -> SQLiteReviewStore? {
+        guard access(queuePath, F_OK) == 0 else { return nil }
+        return try openStore()
+    }
+
+    /// A model name from `--model`, checked as a usage error.
+    func modelName(_ arguments: ParsedArguments) throws -> String {
+        let name = arguments.value("model") ?? "default"
+        do {
+            try ModelRegistry.validate(name: name)
+        } catch let error as TriageError {
+            throw UsageError(error.description, command: arguments.command)
+        }
+        return name
     }
 
     /// A note for the user on standard error, unless `--quiet`.

@@ -14,6 +14,8 @@ let commands: [CommandSpec] = [
     retrainCommand,
     modelsListCommand,
     modelsShowCommand,
+    modelsPromoteCommand,
+    modelsRollbackCommand,
 ]
 
 /// Exit statuses, as BSD's sysexits: 64 for a mistyped command line, 1 otherwise.
@@ -44,7 +46,7 @@ do {
         Output.standardOutput.write(text)
         Output.standardOutput.flush()
     case .run(let parsed):
-        let context = Context(arguments: parsed)
+        let context = try Context(arguments: parsed)
         try parsed.command.run(parsed, context)
         context.out.flush()
     }

@@ -46,9 +46,9 @@ public struct TextFeatureSettings: Codable, Sendable, Equatable {
             throw TriageError.invalidArgument(
                 "word n-grams must be between 1 and 4, got \(wordNgrams)")
         }
-        guard charNgramMin == 0 || (1...8).contains(charNgramMin) && charNgramMin <= charNgramMax
-            && charNgramMax <= 8
-        else {
+        let charactersOff = charNgramMin == 0 && charNgramMax == 0
+        let charactersValid = (1...8).contains(charNgramMin) && (charNgramMin...8).contains(charNgramMax)
+        guard charactersOff || charactersValid else {
             throw TriageError.invalidArgument(
                 "character n-grams must satisfy 1 ≤ min ≤ max ≤ 8, got \(charNgramMin)–\(charNgramMax)")
         }
@@ -57,8 +57,9 @@ public struct TextFeatureSettings: Codable, Sendable, Equatable {
                 .modelCorrupt, "the model's tokeniser rules (version \(tokenizer)) are not this Triage's",
                 remedy: "use the Triage that trained it, or retrain")
         }
-        guard minDocumentFrequency >= 1 else {
-            throw TriageError.invalidArgument("the minimum document frequency must be at least 1")
+        guard (1...1_000_000_000).contains(minDocumentFrequency) else {
+            throw TriageError.invalidArgument(
+                "the minimum document frequency must be between 1 and 10⁹, got \(minDocumentFrequency)")
         }
     }
 }

@@ -54,9 +54,11 @@ public struct LogisticRegressionSettings: Codable, Sendable, Equatable {
         guard tolerance > 0 else {
             throw TriageError.invalidArgument("the tolerance must be positive, got \(tolerance)")
         }
-        guard maxIterations >= 1, (1...100).contains(memory) else {
-            throw TriageError.invalidArgument(
-                "iterations must be at least 1 and the L-BFGS memory between 1 and 100")
+        guard maxIterations >= 1 else {
+            throw TriageError.invalidArgument("the iteration limit must be at least 1, got \(maxIterations)")
+        }
+        guard (1...100).contains(memory) else {
+            throw TriageError.invalidArgument("the L-BFGS memory must be between 1 and 100, got \(memory)")
         }
     }
 }

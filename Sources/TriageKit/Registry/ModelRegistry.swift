@@ -92,6 +92,12 @@ public struct ModelRegistry: Sendable {
         try ModelRegistry.validate(name: name)
         let pointer = "\(modelPath(name))/CURRENT"
         guard FileIO.exists(pointer) else {
+            if let latest = versions(name).last {
+                throw TriageError(
+                    .modelNotFound, "model \"\(name)\" has versions but none is current",
+                    at: SourceLocation(file: pointer),
+                    remedy: "make one current with `triage models promote \(latest) --model \(name)`")
+            }
             let known = modelNames()
             throw TriageError(
                 .modelNotFound, "no model named \"\(name)\" in \(root)",
@@ -104,7 +110,7 @@ public struct ModelRegistry: Sendable {
             throw TriageError(
                 .modelCorrupt, "the current-version pointer is damaged",
                 at: SourceLocation(file: pointer),
-                remedy: "write the version number to use into it")
+                remedy: "make a version current with `triage models promote VERSION --model \(name)`")
         }
         return version
     }
@@ -149,7 +155,7 @@ public struct ModelRegistry: Sendable {
             throw TriageError(
                 .modelCorrupt, "the manifest cannot be read: \(Self.describe(error))",
                 at: SourceLocation(file: path),
-                remedy: "retrain the model, or make another version current")
+                remedy: "retrain, or make another version current with `triage models promote VERSION`")
         }
         guard manifest.format <= ModelManifest.currentFormat else {
             throw TriageError(

@@ -41,7 +41,7 @@ enum WeightsFile {
         func corrupt(_ what: String) -> TriageError {
             TriageError(
                 .modelCorrupt, what, at: SourceLocation(file: path),
-                remedy: "retrain the model, or make another version current")
+                remedy: "retrain, or make another version current with `triage models promote VERSION`")
         }
         guard bytes.count >= 28, Array(bytes[0..<8]) == magic else {
             throw corrupt("not a Triage weights file")

@@ -163,6 +163,13 @@ public enum Trainer {
         let inputs = try ColumnTyping.infer(input.training, forced: settings.columnKinds)
         let (featurizer, rows) = try Featurizer.fit(
             rows: input.training.rows, inputs: inputs, text: settings.features)
+        guard featurizer.vocabulary.count > 0 else {
+            throw TriageError(
+                .training, "the training data yields no features",
+                remedy: settings.features.minDocumentFrequency > 1
+                    ? "lower --min-df (now \(settings.features.minDocumentFrequency))"
+                    : "check that the input columns hold data")
+        }
 
         // The linear model.
         observe(.stage("optimising"))

@@ -30,7 +30,7 @@ let classifyCommand = CommandSpec(
         guard (0...20).contains(alternatives) else {
             throw UsageError("option '--alternatives' must be between 0 and 20", command: arguments.command)
         }
-        let name = arguments.value("model") ?? "default"
+        let name = try context.modelName(arguments)
         let path = arguments.positional(0) ?? "-"
 
         // Model first: a missing model fails before any input is read.
@@ -160,12 +160,12 @@ struct DecisionWriter {
                 decision.caseID.map(String.init) ?? "", CSVWriter.field(alternatives),
             ].joined(separator: ","))
         case "table":
-            let flat = text.map { $0.isNewline || $0 == "\t" ? " " : $0 }
+            let flat = sanitized(text)
             out.line(column(String(decision.index), 6, right: true) + "  "
                 + column(decision.automated ? "auto" : "deferred", 8) + "  "
                 + column(fixed(decision.confidence, 4), 10, right: true) + "  "
                 + column(decision.caseID.map(String.init) ?? "", 6, right: true) + "  "
-                + column(decision.label, 28) + "  " + String(flat.prefix(60)))
+                + column(sanitized(decision.label), 28) + "  " + String(flat.prefix(60)))
         default:
             json.removeAll()
             json.beginObject()

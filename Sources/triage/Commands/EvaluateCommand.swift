@@ -24,7 +24,10 @@ let evaluateCommand = CommandSpec(
             throw UsageError("'triage evaluate' needs --data FILE", command: arguments.command)
         }
         let version = try arguments.integer("version")
-        let model = try context.registry.load(arguments.value("model") ?? "default", version: version)
+        if let version, version < 1 {
+            throw UsageError("option '--version' must be a version number, got \(version)", command: arguments.command)
+        }
+        let model = try context.registry.load(try context.modelName(arguments), version: version)
         let inputs = model.classifier.inputs
         let sources = try inputSources(
             inputs: inputs, textOverride: arguments.value("text"), format: .csv,

@@ -8,7 +8,7 @@ let modelsListCommand = CommandSpec(
         .flag("json", "One JSON object per version"),
     ],
     run: { arguments, context in
-        let name = arguments.value("model") ?? "default"
+        let name = try context.modelName(arguments)
         let registry = context.registry
         let current = try registry.currentVersion(name)
         let versions = registry.versions(name)
@@ -17,8 +17,17 @@ let modelsListCommand = CommandSpec(
                 + column("examples", 8, right: true) + "  " + column("labels", 6, right: true) + "  "
                 + column("accuracy", 8, right: true) + "  " + column("coverage", 8, right: true))
         }
+        var unreadable = 0
         for version in versions {
-            let manifest = try registry.manifest(name, version: version)
+            guard let manifest = try? registry.manifest(name, version: version) else {
+                // One damaged version must not hide the others.
+                unreadable += 1
+                if !arguments.flag("json") {
+                    context.out.line(column(String(version) + (version == current ? "*" : " "), 7, right: true)
+                        + "  (manifest cannot be read)")
+                }
+                continue
+            }
             if arguments.flag("json") {
                 var json = JSONWriter()
                 json.beginObject()
@@ -55,6 +64,46 @@ let modelsListCommand = CommandSpec(
             }
         }
         context.out.flush()
+        if unreadable > 0 {
+            context.note("triage: note: \(unreadable) version(s) have a manifest that cannot be read")
+        }
+    })
+
+let modelsPromoteCommand = CommandSpec(
+    path: ["models", "promote"],
+    summary: "Make a version the current one",
+    options: [.value("model", "NAME", "Model name in the registry", default: "default")],
+    positionals: [PositionalSpec(name: "VERSION", help: "The version to make current")],
+    run: { arguments, context in
+        let name = try context.modelName(arguments)
+        let text = arguments.positional(0) ?? ""
+        guard let version = Int(text), version > 0 else {
+            throw UsageError("VERSION must be a version number, got '\(text)'", command: arguments.command)
+        }
+        let registry = context.registry
+        _ = try registry.load(name, version: version)
+        let previous = try? registry.currentVersion(name)
+        try registry.setCurrent(name, version: version)
+        context.out.line("model \(name): version \(version) is current"
+            + (previous.map { $0 == version ? " (it already was)" : " (was \($0))" } ?? ""))
+        context.out.flush()
+    })
+
+let modelsRollbackCommand = CommandSpec(
+    path: ["models", "rollback"],
+    summary: "Make the version before the current one current again",
+    options: [.value("model", "NAME", "Model name in the registry", default: "default")],
+    run: { arguments, context in
+        let name = try context.modelName(arguments)
+        let registry = context.registry
+        let current = try registry.currentVersion(name)
+        guard let previous = registry.versions(name).last(where: { $0 < current }) else {
+            throw TriageError(.modelNotFound, "model \"\(name)\" has no version before \(current)")
+        }
+        _ = try registry.load(name, version: previous)
+        try registry.setCurrent(name, version: previous)
+        context.out.line("model \(name): version \(previous) is current (was \(current))")
+        context.out.flush()
     })
 
 let modelsShowCommand = CommandSpec(
@@ -66,7 +115,7 @@ let modelsShowCommand = CommandSpec(
     ],
     positionals: [PositionalSpec(name: "VERSION", help: "Version number (default: the current one)", optional: true)],
     run: { arguments, context in
-        let name = arguments.value("model") ?? "default"
+        let name = try context.modelName(arguments)
         let registry = context.registry
         var version = try registry.currentVersion(name)
         if let text = arguments.positional(0) {

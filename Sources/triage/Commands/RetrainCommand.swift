@@ -14,8 +14,7 @@ let retrainCommand = CommandSpec(
         .flag("json", "Print the new version's manifest as JSON"),
     ],
     run: { arguments, context in
-        let name = arguments.value("model") ?? "default"
-        try ModelRegistry.validate(name: name)
+        let name = try context.modelName(arguments)
         let target = try arguments.double("target-accuracy")
         if let target, !(target > 0 && target <= 1) {
             throw UsageError("option '--target-accuracy' must be in (0, 1]", command: arguments.command)

@@ -14,23 +14,25 @@ let reviewListCommand = CommandSpec(
         if let limit, limit < 0 {
             throw UsageError("option '--limit' must not be negative", command: arguments.command)
         }
-        let store = try context.openStore()
+        guard let store = try context.openExistingStore() else {
+            if !arguments.flag("json") { context.note("triage: no review queue at \(context.queuePath) yet") }
+            return
+        }
         let cases = try store.pendingCases(model: arguments.value("model"), limit: limit)
         if arguments.flag("json") {
             for reviewCase in cases { context.out.write(caseJSON(reviewCase)) }
         } else if cases.isEmpty {
             context.note("triage: no pending cases")
         } else {
-            // Fit a terminal; elsewhere (a pipe, a file) keep every character.
-            let width = context.out.isTerminal ? max(20, context.out.width - 48) : Int.max
+            // Fit a terminal; elsewhere (a pipe, a file) keep up to 500 characters.
+            let width = context.out.isTerminal ? max(20, context.out.width - 48) : 500
             context.out.line(column("id", 6, right: true) + "  " + column("confidence", 10, right: true)
                 + "  " + column("predicted", 24) + "  text")
             for reviewCase in cases {
-                let flat = String(reviewCase.text.map { $0.isNewline || $0 == "\t" ? " " : $0 })
+                let flat = sanitized(reviewCase.text)
                 context.out.line(column(String(reviewCase.id), 6, right: true) + "  "
                     + column(fixed(reviewCase.confidence, 4), 10, right: true) + "  "
-                    + column(reviewCase.predicted, 24) + "  "
-                    + (width == Int.max ? flat : column(flat, width))
+                    + column(sanitized(reviewCase.predicted), 24) + "  " + column(flat, width)
                     + (reviewCase.skips > 0 ? "  (skipped)" : ""))
             }
             let counts = try store.counts(model: arguments.value("model"))
@@ -46,7 +48,9 @@ let reviewShowCommand = CommandSpec(
     positionals: [PositionalSpec(name: "ID", help: "The case id")],
     run: { arguments, context in
         let id = try caseID(arguments)
-        let store = try context.openStore()
+        guard let store = try context.openExistingStore() else {
+            throw TriageError(.caseNotFound, "no review case \(id): there is no review queue at \(context.queuePath)")
+        }
         let reviewCase = try store.reviewCase(id: id)
         if arguments.flag("json") {
             context.out.write(caseJSON(reviewCase))
@@ -57,14 +61,14 @@ let reviewShowCommand = CommandSpec(
             out.line("model     \(reviewCase.model) version \(reviewCase.modelVersion)")
             out.line("reason    \(reviewCase.reason.rawValue), deferred \(reviewCase.timesDeferred)×")
             if let answer = reviewCase.answer {
-                out.line("answer    \(answer)" + (reviewCase.reviewer.map { " (by \($0))" } ?? ""))
+                out.line("answer    \(sanitized(answer))" + (reviewCase.reviewer.map { " (by \(sanitized($0)))" } ?? ""))
             }
             out.line("")
-            out.line(reviewCase.text)
+            out.line(sanitized(reviewCase.text, keepNewlines: true))
             out.line("")
             out.line("suggestions")
             for (rank, suggestion) in reviewCase.probabilities.enumerated() {
-                out.line("  \(rank + 1). \(column(suggestion.label, 32))  \(fixed(suggestion.probability, 4))")
+                out.line("  \(rank + 1). \(column(sanitized(suggestion.label), 32))  \(fixed(suggestion.probability, 4))")
             }
         }
         context.out.flush()
@@ -86,10 +90,10 @@ let reviewLabelCommand = CommandSpec(
         let label = arguments.positional(1) ?? ""
         let desk = ReviewDesk(store: try context.openStore(), registry: context.registry)
         let answered = try desk.answer(
-            caseID: id, label: label, reviewer: reviewer(arguments),
+            caseID: id, label: label, reviewer: try reviewer(arguments),
             allowNewLabel: arguments.flag("new-label"))
-        context.out.line("case \(answered.id): labelled \"\(label)\" (the model suggested "
-            + "\"\(answered.predicted)\" at \(fixed(answered.confidence, 4)))")
+        context.out.line("case \(answered.id): labelled \"\(sanitized(label))\" (the model suggested "
+            + "\"\(sanitized(answered.predicted))\" at \(fixed(answered.confidence, 4)))")
         context.out.flush()
     })
 
@@ -100,7 +104,7 @@ let reviewSkipCommand = CommandSpec(
     positionals: [PositionalSpec(name: "ID", help: "The case id")],
     run: { arguments, context in
         let id = try caseID(arguments)
-        let skipped = try context.openStore().skip(caseID: id, reviewer: reviewer(arguments))
+        let skipped = try context.openStore().skip(caseID: id, reviewer: try reviewer(arguments))
         context.out.line("case \(skipped.id): skipped")
         context.out.flush()
     })
@@ -114,8 +118,13 @@ private func caseID(_ arguments: ParsedArguments) throws -> Int64 {
 }
 
 /// The reviewer's name: `--reviewer`, else the login name.
-private func reviewer(_ arguments: ParsedArguments) -> String {
-    if let name = arguments.value("reviewer"), !name.isEmpty { return name }
+private func reviewer(_ arguments: ParsedArguments) throws -> String {
+    if let name = arguments.value("reviewer") {
+        guard !name.isEmpty, !name.contains(where: { $0.isNewline }) else {
+            throw UsageError("option '--reviewer' needs a name", command: arguments.command)
+        }
+        return name
+    }
     if let user = getenv("USER"), user.pointee != 0 { return String(cString: user) }
     if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name {
         return String(cString: name)

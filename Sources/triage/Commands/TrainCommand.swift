@@ -42,8 +42,7 @@ let trainCommand = CommandSpec(
         guard !data.isEmpty else {
             throw UsageError("'triage train' needs --data FILE", command: arguments.command)
         }
-        let name = arguments.value("model") ?? "default"
-        try ModelRegistry.validate(name: name)
+        let name = try context.modelName(arguments)
         var settings = try trainingSettings(arguments)
         let labelColumn = arguments.value("label") ?? "label"
         settings.columnKinds = try columnKinds(arguments)

@@ -33,7 +33,8 @@ final class Output: @unchecked Sendable {
     }
 
     /// Writes everything buffered. A closed pipe (the reader went away, as with
-    /// `| head`) ends the process quietly, as command-line tools do.
+    /// `| head`) ends the process quietly, as command-line tools do; any other failure
+    /// (a full disk) ends it with an error, since results would be lost.
     func flush() {
         var offset = 0
         while offset < buffer.count {
@@ -43,11 +44,22 @@ final class Output: @unchecked Sendable {
             if count < 0 {
                 if errno == EINTR { continue }
                 if errno == EPIPE { exit(0) }
-                break
+                let reason = String(cString: strerror(errno))
+                if descriptor != 2 {
+                    let message = Array("triage: error: cannot write results: \(reason)\n".utf8)
+                    _ = message.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+                }
+                exit(1)
             }
             offset += count
         }
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes text meant for a terminal with control characters made visible, so
+    /// input text cannot move the cursor, recolour or retitle a reviewer's screen.
+    func writeSafely(_ text: String) {
+        write(sanitized(text))
     }
 
     /// Columns of the terminal, or 80.
@@ -90,6 +102,23 @@ final class ProgressLine: @unchecked Sendable {
         output.flush()
         drawn = false
     }
+}
+
+/// The text with control characters (C0 and C1, escape included) replaced by the
+/// visible replacement character; tabs and line breaks become spaces unless kept.
+func sanitized(_ text: String, keepNewlines: Bool = false) -> String {
+    guard text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7f...0x9f).contains($0.value) })
+    else { return text }
+    var result = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars {
+        switch scalar.value {
+        case 0x0a where keepNewlines: result.append(scalar)
+        case 0x09, 0x0a, 0x0d: result.append(" ")
+        case 0..<0x20, 0x7f...0x9f: result.append("\u{FFFD}")
+        default: result.append(scalar)
+        }
+    }
+    return String(result)
 }
 
 /// Formats a number with a fixed count of decimals: `fixed(0.91234, 3)` is "0.912".
