@@ -296,8 +296,11 @@ private func slice(_ text: String, from start: String, to end: String) -> Substr
         try HTMLReport.write("<!DOCTYPE html>\nsecond é\n", to: path)
         #expect(try FileIO.read(path) == Array("<!DOCTYPE html>\nsecond é\n".utf8))
         #expect(FileIO.contents(of: folder.path) == ["report.html"])
-        #expect(throws: TriageError.self) {
-            try HTMLReport.write("x", to: folder.path + "/missing/report.html")
+        let missing = folder.path + "/missing/report.html"
+        let error = #expect(throws: TriageError.self) {
+            try HTMLReport.write("x", to: missing)
         }
+        #expect(error?.code == .io)
+        #expect(error?.location?.file == missing)
     }
 }

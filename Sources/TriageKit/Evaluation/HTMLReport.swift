@@ -76,9 +76,17 @@ public enum HTMLReport {
     /// temporary sibling is written, flushed and renamed into place, so readers see
     /// the old page or the new one, never half of one.
     ///
-    /// - Throws: `TriageError` with code `.io` when the folder cannot be written.
+    /// - Throws: `TriageError` with code `.io`, naming `path`, when the folder cannot
+    ///   be written.
     public static func write(_ page: String, to path: String) throws {
-        try FileIO.replace(path, with: Array(page.utf8))
+        do {
+            try FileIO.replace(path, with: Array(page.utf8))
+        } catch var error as TriageError where error.code == .io {
+            // The failure may name the temporary sibling; the user knows the path.
+            error.location = SourceLocation(file: path)
+            error.remedy = error.remedy ?? "check that the folder exists and is writable"
+            throw error
+        }
     }
 
     // MARK: - Sections
