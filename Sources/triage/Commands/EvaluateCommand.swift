@@ -17,6 +17,7 @@ let evaluateCommand = CommandSpec(
         .value("text", "COL", "Column holding the text, for a model with one text column"),
         .value("label", "COL", "Column holding the label", default: "label"),
         .flag("json", "Print the figures as one JSON object"),
+        .value("report", "PATH", "Also write the figures and charts as an HTML page to PATH"),
     ],
     run: { arguments, context in
         let data = arguments.values("data")
@@ -49,6 +50,14 @@ let evaluateCommand = CommandSpec(
             printEvaluation(evaluation, model: model.manifest, to: context.out)
         }
         context.out.flush()
+
+        if let path = arguments.value("report") {
+            let page = HTMLReport.render(
+                evaluation, model: model.manifest, dataDescription: data.joined(separator: ", "),
+                generatedAt: Date.now.formatted(.iso8601))
+            try HTMLReport.write(page, to: path)
+            context.note("triage: wrote the report to \(path)")
+        }
     })
 
 func printEvaluation(_ evaluation: Evaluation, model: ModelManifest, to out: Output) {
