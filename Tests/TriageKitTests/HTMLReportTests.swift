@@ -6,9 +6,9 @@ private func manifest(labels: [String], threshold: Double?) -> ModelManifest {
     ModelManifest(
         format: ModelManifest.currentFormat, name: "support <desk>", version: 3,
         createdAt: "2025-01-02T03:04:05Z", parentVersion: nil, triageVersion: "0.1.0",
-        labels: labels, textColumn: "text", features: TextFeatureSettings(),
+        labels: labels, inputs: [InputColumn(name: "text", kind: .text)], features: TextFeatureSettings(),
         learner: LogisticRegressionSettings(),
-        calibration: .init(method: "temperature", temperature: 1.5),
+        calibration: .init(.temperature(1.5)),
         deferral: .init(targetAccuracy: 0.95, threshold: threshold),
         training: .init(
             sources: [], calibrationSource: "test", examples: 10, calibrationExamples: 10,

@@ -7,11 +7,11 @@ extension HTMLReport {
 
     /// Two panels, before and after calibration, with a shared legend.
     static func reliabilitySection(_ evaluation: Evaluation, model: ModelManifest) -> String {
-        let temperature = fixed(model.calibration.temperature, 3)
+        let method = escape(model.calibration.summary)
         let panels = [
             ("Before calibration (raw softmax)", evaluation.reliabilityBefore,
              evaluation.calibrationErrorBefore),
-            ("After calibration (temperature \(temperature))", evaluation.reliability,
+            ("After calibration (\(method))", evaluation.reliability,
              evaluation.calibrationError),
         ]
         let panelWidth = 400.0, gap = 40.0

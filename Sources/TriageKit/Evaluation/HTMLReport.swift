@@ -111,8 +111,7 @@ public enum HTMLReport {
             ("Examples", examples),
             ("Target accuracy", fixed(model.deferral.targetAccuracy, 4)),
             ("Confidence threshold", threshold),
-            ("Calibration", "\(escape(model.calibration.method)) "
-                + "\(fixed(model.calibration.temperature, 3))"),
+            ("Calibration", escape(model.calibration.summary)),
             ("Generated", escape(generatedAt)),
         ]
         var html = "<header>\n<h1>\(escape(title))</h1>\n<dl class=\"meta\">\n"

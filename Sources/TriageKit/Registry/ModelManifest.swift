@@ -44,6 +44,20 @@ public struct ModelManifest: Codable, Sendable, Equatable {
             }
         }
 
+        /// The map in a few words: "temperature 0.590", "Platt scaling, slope …".
+        public var summary: String {
+            func three(_ value: Double?) -> String {
+                guard let value else { return "?" }
+                return String(rounded(value, places: 3))
+            }
+            switch method {
+            case .temperature: return "temperature \(three(temperature))"
+            case .platt:
+                return "Platt scaling, slope \(three(platt?.slope)), intercept \(three(platt?.intercept))"
+            case .isotonic: return "isotonic regression"
+            }
+        }
+
         /// The calibrator these parameters describe.
         public func calibrator() throws -> Calibrator {
             switch method {

@@ -170,7 +170,7 @@ func printTrainingReport(_ manifest: ModelManifest, path: String, to out: Output
     out.line("  accuracy                 \(fixed(metrics.accuracy, 4))")
     out.line("  calibration error (ECE)  \(fixed(metrics.calibrationError, 4))  "
         + "(before calibration \(fixed(metrics.calibrationErrorBefore, 4)), "
-        + "\(calibrationSummary(manifest.calibration)))")
+        + "\(manifest.calibration.summary))")
     out.line("  target accuracy          \(fixed(manifest.deferral.targetAccuracy, 4))")
     if let threshold = manifest.deferral.threshold {
         out.line("  confidence threshold     \(fixed(threshold, 4))")
@@ -179,17 +179,6 @@ func printTrainingReport(_ manifest: ModelManifest, path: String, to out: Output
     } else {
         out.line("  confidence threshold     none reaches the target")
         out.line("  expected coverage        0.0%  (every input is deferred)")
-    }
-}
-
-/// The calibration map in a few words: "temperature 0.590".
-func calibrationSummary(_ calibration: ModelManifest.Calibration) -> String {
-    switch calibration.method {
-    case .temperature: "temperature \(fixed(calibration.temperature ?? 1, 3))"
-    case .platt:
-        "Platt scaling, slope \(fixed(calibration.platt?.slope ?? 1, 3)), "
-            + "intercept \(fixed(calibration.platt?.intercept ?? 0, 3))"
-    case .isotonic: "isotonic regression"
     }
 }
 
