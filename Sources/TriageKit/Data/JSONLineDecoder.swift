@@ -8,8 +8,10 @@ import Synchronization
 /// Turns one line of JSON Lines into named cells with Foundation's `JSONDecoder`.
 ///
 /// Values become text: a string as is; a number in its shortest form, whole numbers
-/// up to 2^53 without a fraction (`3`, `3.0` and `3e0` all give `"3"`, `2.5` gives
-/// `"2.5"`); `true`/`false`; `null` becomes `nil`. Arrays and objects are refused.
+/// without a fraction (`3`, `3.0` and `3e0` all give `"3"`, `2.5` gives `"2.5"`,
+/// integers beyond 2^53 keep every digit); `true`/`false`; `null` becomes `nil`. An
+/// array or object becomes its JSON text with keys sorted, so metadata next to the
+/// inputs does no harm and a nested value used as text still reads sensibly.
 ///
 /// `JSONDecoder` reads objects into dictionaries, which forget the order of keys. The
 /// order is recovered through a custom key decoding strategy, which the decoder calls
@@ -21,8 +23,6 @@ final class JSONLineDecoder {
         case invalidJSON
         /// The line is JSON, but not an object.
         case notAnObject
-        /// The value under `key` is an array or an object (`kind`).
-        case nested(key: String, kind: String)
         /// The value under `key` is a number that does not fit a `Double`.
         case unreadableNumber(key: String)
     }
@@ -125,18 +125,69 @@ private struct ScalarText: Decodable {
             text = bool ? "true" : "false"
         } else if let integer = try? container.decode(Int.self) {
             text = String(integer)
+        } else if let integer = try? container.decode(UInt64.self) {
+            text = String(integer)
+        } else if let decimal = try? container.decode(Decimal.self), decimal.isWhole {
+            text = decimal.description
         } else if let double = try? container.decode(Double.self) {
             if double.rounded() == double, abs(double) < Self.exactIntegerLimit {
                 text = String(Int(double))
             } else {
                 text = String(double)
             }
-        } else if (try? decoder.unkeyedContainer()) != nil {
-            throw JSONLineDecoder.Failure.nested(key: key, kind: "an array")
-        } else if (try? decoder.container(keyedBy: AnyKey.self)) != nil {
-            throw JSONLineDecoder.Failure.nested(key: key, kind: "an object")
+        } else if let nested = try? container.decode(JSONValue.self) {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            text = (try? encoder.encode(nested)).map { String(decoding: $0, as: UTF8.self) }
         } else {
             throw JSONLineDecoder.Failure.unreadableNumber(key: key)
+        }
+    }
+}
+
+extension Decimal {
+    /// Whether the value has no fractional part: its text has no decimal point or
+    /// exponent.
+    fileprivate var isWhole: Bool {
+        !description.contains(where: { $0 == "." || $0 == "e" || $0 == "E" })
+    }
+}
+
+/// Any JSON value, to re-encode arrays and objects found in a cell.
+private enum JSONValue: Codable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
         }
     }
 }

@@ -24,8 +24,8 @@
 /// - **JSON Lines**: one object per line; keys are columns, in order of first
 ///   appearance. A string is taken as is, a number in its shortest form (whole
 ///   numbers without a fraction: `3.0` gives `"3"`), a boolean as `true` or `false`,
-///   and `null` as `nil`; a missing key is `nil` too. Nested arrays and objects are
-///   errors.
+///   and `null` as `nil`; a missing key is `nil` too. An array or object
+///   becomes its JSON text.
 /// - **lines**: no header; each line is one cell of the column `text`.
 ///
 /// In every format a UTF-8 byte-order mark at the start is skipped, lines may end in
@@ -430,12 +430,6 @@ public final class TableReader {
                 at: Self.location(ofByte: base + first, recordStart: base, line: line,
                                   in: input),
                 remedy: oneObject)
-        case .nested(let key, let kind):
-            return TriageError.invalidData(
-                "key \"\(key)\" holds \(kind); only strings, numbers, booleans "
-                    + "and null can be cells",
-                at: SourceLocation(file: source, line: line),
-                remedy: "flatten nested values into keys of their own")
         case .unreadableNumber(let key):
             return TriageError.invalidData(
                 "key \"\(key)\" holds a number too large to read",
