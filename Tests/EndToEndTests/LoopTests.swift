@@ -119,7 +119,7 @@ import Testing
             "inputs.jsonl", #"{"id": 1, "query": "what is my payday"}"# + "\n" + #"{"id": 2, "query": "i lost my phone"}"# + "\n")
         let csv = try triage.run(["classify", jsonl, "--text", "query", "--format", "csv", "--dry-run"])
         #expect(csv.status == 0, "\(csv.stderr)")
-        #expect(csv.lines.first == "index,label,confidence,decision,reason,case,alternatives")
+        #expect(csv.lines.first == "index,label,confidence,decision,reason,case,model_version,alternatives")
         #expect(csv.lines.count == 3)
         #expect(csv.lines[1].hasPrefix("0,payday,"))
         let table = try triage.run(["classify", "--format", "table", "--dry-run", jsonl, "--text", "query"])

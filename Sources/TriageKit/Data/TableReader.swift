@@ -203,9 +203,18 @@ public final class TableReader {
                 "file is empty; expected a header row", at: SourceLocation(file: source))
         }
 
+        // A carriage return inside a header name means the file ends its lines with
+        // bare CRs (classic Mac style), which would run every row into one.
+        let names = header.values.map { $0 ?? "" }
+        if let index = names.firstIndex(where: { $0.contains("\r") }) {
+            throw TriageError.invalidData(
+                "the header holds a carriage return: lines seem to end in CR alone",
+                at: header.location(ofByte: header.fieldStarts[index], in: input),
+                remedy: "convert the line ends to LF, for example with `tr '\\r' '\\n'`")
+        }
+
         // Every column needs a name of its own.
         var seen: [String: Int] = [:]
-        let names = header.values.map { $0 ?? "" }
         for (index, name) in names.enumerated() {
             let location = header.location(ofByte: header.fieldStarts[index], in: input)
             if name.isEmpty {

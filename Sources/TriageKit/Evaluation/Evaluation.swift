@@ -31,9 +31,9 @@ public struct Evaluation: Sendable, Codable {
     public var adaptiveCalibrationErrorBefore: Double
     public var adaptiveCalibrationError: Double
     /// Mean log-loss of the true label over examples with a known one, before and
-    /// after calibration.
-    public var negativeLogLikelihoodBefore: Double
-    public var negativeLogLikelihood: Double
+    /// after calibration; `nil` when no example has a label the model knows.
+    public var negativeLogLikelihoodBefore: Double?
+    public var negativeLogLikelihood: Double?
     public var brierScoreBefore: Double
     public var brierScore: Double
     /// Area under the risk–coverage curve; lower is better.
@@ -102,6 +102,7 @@ public struct Evaluation: Sendable, Codable {
             row.map { Confusion(truth: truth, predicted: $0.key, count: $0.value) }
         }.sorted { ($0.count, $1.truth, $1.predicted) > ($1.count, $0.truth, $0.predicted) }
 
+        let anyKnown = targets.contains { $0 >= 0 }
         let (curve, area) = EvaluationCurves.riskCoverage(
             confidences: after.confidences, correct: after.correct)
         return Evaluation(
@@ -118,10 +119,10 @@ public struct Evaluation: Sendable, Codable {
                 confidences: before.confidences, correct: before.correct),
             adaptiveCalibrationError: EvaluationCurves.adaptiveCalibrationError(
                 confidences: after.confidences, correct: after.correct),
-            negativeLogLikelihoodBefore: CalibrationMetrics.negativeLogLikelihood(
-                probabilities: raw, classCount: classCount, targets: targets),
-            negativeLogLikelihood: CalibrationMetrics.negativeLogLikelihood(
-                probabilities: calibrated, classCount: classCount, targets: targets),
+            negativeLogLikelihoodBefore: anyKnown ? CalibrationMetrics.negativeLogLikelihood(
+                probabilities: raw, classCount: classCount, targets: targets) : nil,
+            negativeLogLikelihood: anyKnown ? CalibrationMetrics.negativeLogLikelihood(
+                probabilities: calibrated, classCount: classCount, targets: targets) : nil,
             brierScoreBefore: CalibrationMetrics.brierScore(
                 probabilities: raw, classCount: classCount, targets: targets),
             brierScore: CalibrationMetrics.brierScore(

@@ -163,19 +163,22 @@ public enum HTMLReport {
         html += "</div>\n"
 
         // Calibration, before and after.
-        let calibration: [(String, Double, Double)] = [
+        var calibration: [(String, Double, Double)] = [
             ("Expected calibration error (15 equal-width bins)",
              evaluation.calibrationErrorBefore, evaluation.calibrationError),
             ("Adaptive calibration error (15 equal-count bins)",
              evaluation.adaptiveCalibrationErrorBefore, evaluation.adaptiveCalibrationError),
-            ("Log-loss of the true label", evaluation.negativeLogLikelihoodBefore,
-             evaluation.negativeLogLikelihood),
-            ("Brier score", evaluation.brierScoreBefore, evaluation.brierScore),
         ]
+        if let before = evaluation.negativeLogLikelihoodBefore,
+            let after = evaluation.negativeLogLikelihood
+        {
+            calibration.append(("Log-loss of the true label", before, after))
+        }
+        calibration.append(("Brier score", evaluation.brierScoreBefore, evaluation.brierScore))
         html += """
             <table class="calibration">
-            <caption>Calibration, lower is better. Log-loss and Brier score leave out \
-            examples whose label the model does not know.</caption>
+            <caption>Calibration, lower is better. Log-loss leaves out examples whose \
+            label the model does not know; the Brier score counts them as wrong.</caption>
             <thead><tr><th>Figure</th><th>Before calibration</th><th></th>\
             <th>After calibration</th><th>Change</th></tr></thead>
             <tbody>

@@ -43,10 +43,22 @@ public struct Classifier: Sendable {
     ///
     /// - Parameter top: how many labels to keep per row.
     public func predict(_ rows: [[String?]], top: Int = 4) -> [[LabelProbability]] {
+        score(rows, top: top).ranked
+    }
+
+    /// The best labels of each row, and how many of its features the model knows
+    /// (0 means the input shares nothing with the training data).
+    public func score(_ rows: [[String?]], top: Int = 4) -> (ranked: [[LabelProbability]], knownFeatures: [Int]) {
+        let features = featurizer.transform(rows)
+        let known = (0..<features.rowCount).map { features.rowOffsets[$0 + 1] - features.rowOffsets[$0] }
+        let probabilities = calibrator.probabilities(model.logits(features), classCount: labels.count)
+        return (rank(probabilities, rows: rows.count, top: top), known)
+    }
+
+    private func rank(_ probabilities: [Double], rows: Int, top: Int) -> [[LabelProbability]] {
         let classCount = labels.count
-        let probabilities = probabilities(rows)
         let keep = min(top, classCount)
-        return (0..<rows.count).map { row in
+        return (0..<rows).map { row in
             let base = row * classCount
             // Partial selection: `keep` is small, so repeated maxima beat a sort.
             var chosen: [Int] = []

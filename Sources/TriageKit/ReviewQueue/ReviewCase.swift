@@ -2,6 +2,9 @@
 public enum DeferralReason: String, Sendable, Codable, CaseIterable {
     /// The calibrated confidence is below the model's threshold.
     case lowConfidence = "low_confidence"
+    /// Nothing in the input resembles the training data: none of its features were
+    /// seen in training, so any confidence would be a guess from the label priors.
+    case outOfDistribution = "out_of_distribution"
 }
 
 /// Where a review case stands.

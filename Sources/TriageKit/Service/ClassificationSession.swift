@@ -47,19 +47,23 @@ public final class ClassificationSession {
     ///   inputs; the batch's numbering is then not consumed.
     public func classify(_ rows: [[String?]]) throws -> [Decision] {
         let classifier = model.classifier
-        let ranked = classifier.predict(rows, top: alternatives + 1)
+        let (ranked, knownFeatures) = classifier.score(rows, top: alternatives + 1)
 
         var decisions: [Decision] = []
         decisions.reserveCapacity(rows.count)
         var deferred: [Int] = []
         for (offset, labels) in ranked.enumerated() {
             let best = labels[0]
-            let automated = classifier.isAutomated(confidence: best.probability)
+            // An input sharing no feature with the training data is never automated,
+            // however confident the label priors make it look.
+            let familiar = knownFeatures[offset] > 0
+            let automated = familiar && classifier.isAutomated(confidence: best.probability)
             if !automated { deferred.append(offset) }
             decisions.append(Decision(
                 index: nextIndex + offset, label: best.label, confidence: best.probability,
                 alternatives: Array(labels.dropFirst()), automated: automated,
-                reason: automated ? nil : .lowConfidence, caseID: nil))
+                reason: automated ? nil : (familiar ? .lowConfidence : .outOfDistribution),
+                caseID: nil))
         }
 
         // Queue the deferred inputs, all or none.
@@ -73,7 +77,7 @@ public final class ClassificationSession {
                     text: CaseInput.display(rows[offset], inputs: manifest.inputs),
                     predicted: decisions[offset].label,
                     confidence: decisions[offset].confidence, probabilities: ranked[offset],
-                    reason: .lowConfidence)
+                    reason: decisions[offset].reason ?? .lowConfidence)
             }
             let ids = try store.enqueue(cases)
             for (offset, id) in zip(deferred, ids) { decisions[offset].caseID = id }

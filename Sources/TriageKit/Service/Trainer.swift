@@ -128,6 +128,8 @@ public enum TrainingEvent: Sendable {
     /// A named step starts: reading, features, optimising, calibrating.
     case stage(String)
     case optimizer(OptimizerProgress)
+    /// Something the user should know about the data, though training goes on.
+    case note(String)
 }
 
 /// Trains, calibrates and sets the deferral threshold of a classifier.
@@ -142,6 +144,10 @@ public enum Trainer {
     ) throws -> ModelArtifacts {
         try settings.validate()
         let started = ContinuousClock.now
+
+        // Rows with nothing to learn from are mistakes in the data.
+        try requireInputValues(input.training)
+        try requireInputValues(input.calibration)
 
         // Labels, sorted, and each training example's class.
         let labels = Array(Set(input.training.labels)).sorted()
@@ -180,6 +186,21 @@ public enum Trainer {
         // Calibration on the held-out split, then the threshold.
         observe(.stage("calibrating"))
         let calibrationTargets = input.calibration.labels.map { classOf[$0] ?? -1 }
+        let unseen = calibrationTargets.filter { $0 < 0 }.count
+        if unseen > 0 {
+            let names = Set(zip(input.calibration.labels, calibrationTargets).filter { $0.1 < 0 }.map(\.0))
+            observe(.note(
+                "\(unseen) calibration examples have \(names.count) label(s) the training data lacks "
+                    + "(such as \"\(names.sorted()[0])\"); they count as errors"))
+        }
+        if let calibrationHash = input.sources.last?.contentHash,
+            input.calibrationSource == input.sources.last?.path,
+            input.sources.dropLast().contains(where: { $0.contentHash == calibrationHash })
+        {
+            observe(.note(
+                "the calibration file is also a training file, so calibration and the threshold "
+                    + "will be optimistic"))
+        }
         let logits = model.logits(
             featurizer.transform(input.calibration.rows(for: inputs.map(\.name))))
         let calibrator = try Calibrator.fit(
@@ -234,6 +255,20 @@ public enum Trainer {
         return ModelArtifacts(
             manifest: manifest, classifier: classifier, trainingData: input.training.jsonLines(),
             calibrationData: input.calibration.jsonLines())
+    }
+}
+
+extension Trainer {
+    /// Refuses rows whose every input cell is missing or blank: a label with nothing
+    /// to learn it from is a mistake in the data, not an example.
+    static func requireInputValues(_ examples: LabelledExamples) throws {
+        for (index, row) in examples.rows.enumerated() where row.allSatisfy(InputColumn.isMissing) {
+            throw TriageError.invalidData(
+                examples.columns.count == 1
+                    ? "row has no value in column \"\(examples.columns[0])\""
+                    : "row has no value in any input column",
+                at: examples.locations[index], remedy: "fill it in, or remove the row")
+        }
     }
 }
 

@@ -74,7 +74,9 @@ let classifyCommand = CommandSpec(
         context.out.flush()
         progress.clear()
 
-        if context.err.isTerminal {
+        if session.classified == 0 {
+            context.note("triage: note: the input holds nothing to classify")
+        } else if context.err.isTerminal {
             let destination = store == nil ? "not queued (dry run)" : "queued in \(context.queuePath)"
             context.note(
                 "triage: \(session.classified) inputs: \(session.classified - deferred) automated, "
@@ -140,10 +142,10 @@ struct DecisionWriter {
 
     func begin() {
         switch format {
-        case "csv": out.line("index,label,confidence,decision,reason,case,alternatives")
+        case "csv": out.line("index,label,confidence,decision,reason,case,model_version,alternatives")
         case "table":
             out.line(column("index", 6, right: true) + "  " + column("decision", 8) + "  "
-                + column("confidence", 10, right: true) + "  " + column("case", 6, right: true)
+                + column("confidence", 14, right: true) + "  " + column("case", 6, right: true)
                 + "  " + column("label", 28) + "  text")
         default: break
         }
@@ -152,18 +154,21 @@ struct DecisionWriter {
     mutating func write(_ decision: Decision, text: String, version: Int) {
         switch format {
         case "csv":
-            let alternatives = decision.alternatives
-                .map { "\($0.label):\(fixed($0.probability, 4))" }.joined(separator: ";")
+            // Alternatives as a JSON array in one field: labels may hold any character.
+            json.removeAll()
+            writeAlternatives(decision.alternatives)
             out.line([
-                String(decision.index), CSVWriter.field(decision.label), fixed(decision.confidence, 6),
+                String(decision.index), CSVWriter.field(decision.label),
+                String(rounded(decision.confidence, places: 12)),
                 decision.automated ? "auto" : "deferred", decision.reason?.rawValue ?? "",
-                decision.caseID.map(String.init) ?? "", CSVWriter.field(alternatives),
+                decision.caseID.map(String.init) ?? "", String(version),
+                CSVWriter.field(String(decoding: json.bytes, as: UTF8.self)),
             ].joined(separator: ","))
         case "table":
             let flat = sanitized(text)
             out.line(column(String(decision.index), 6, right: true) + "  "
                 + column(decision.automated ? "auto" : "deferred", 8) + "  "
-                + column(fixed(decision.confidence, 4), 10, right: true) + "  "
+                + column(probabilityText(decision.confidence), 14, right: true) + "  "
                 + column(decision.caseID.map(String.init) ?? "", 6, right: true) + "  "
                 + column(sanitized(decision.label), 28) + "  " + String(flat.prefix(60)))
         default:
@@ -173,19 +178,11 @@ struct DecisionWriter {
             json.value(decision.index)
             json.key("label")
             json.value(decision.label)
+            // Twelve decimals: a threshold near 1 must stay distinguishable from 1.
             json.key("confidence")
-            json.value(decision.confidence)
+            json.value(decision.confidence, places: 12)
             json.key("alternatives")
-            json.beginArray()
-            for alternative in decision.alternatives {
-                json.beginObject()
-                json.key("label")
-                json.value(alternative.label)
-                json.key("probability")
-                json.value(alternative.probability)
-                json.endObject()
-            }
-            json.endArray()
+            writeAlternatives(decision.alternatives)
             json.key("decision")
             json.value(decision.automated ? "auto" : "deferred")
             if let reason = decision.reason {
@@ -205,6 +202,19 @@ struct DecisionWriter {
     }
 
     func end() {}
+
+    private mutating func writeAlternatives(_ alternatives: [LabelProbability]) {
+        json.beginArray()
+        for alternative in alternatives {
+            json.beginObject()
+            json.key("label")
+            json.value(alternative.label)
+            json.key("probability")
+            json.value(alternative.probability)
+            json.endObject()
+        }
+        json.endArray()
+    }
 }
 
 extension Duration {

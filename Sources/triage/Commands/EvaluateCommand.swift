@@ -68,9 +68,11 @@ func printEvaluation(_ evaluation: Evaluation, model: ModelManifest, to out: Out
         + "\(fixed(evaluation.macroRecall, 4)) / \(fixed(evaluation.macroF1, 4))")
     out.line("  calibration error (ECE)  \(fixed(evaluation.calibrationError, 4))  "
         + "(before calibration \(fixed(evaluation.calibrationErrorBefore, 4)))")
-    out.line("  log-loss, Brier score    \(fixed(evaluation.negativeLogLikelihood, 4)), \(fixed(evaluation.brierScore, 4))")
+    out.line("  log-loss, Brier score    "
+        + (evaluation.negativeLogLikelihood.map { fixed($0, 4) } ?? "— (no known labels)")
+        + ", \(fixed(evaluation.brierScore, 4))")
     if let threshold = evaluation.threshold {
-        out.line("  at threshold \(fixed(threshold, 4)): coverage \(percent(evaluation.coverage)), "
+        out.line("  at threshold \(probabilityText(threshold)): coverage \(percent(evaluation.coverage)), "
             + "deferred \(percent(1 - evaluation.coverage)), automated accuracy "
             + (evaluation.automatedAccuracy.map { fixed($0, 4) } ?? "—")
             + " (target \(fixed(model.deferral.targetAccuracy, 4)))")

@@ -11,6 +11,7 @@ let retrainCommand = CommandSpec(
     options: [
         .value("model", "NAME", "Model name in the registry", default: "default"),
         .value("target-accuracy", "A", "A new target (default: the current version's)"),
+        .flag("force", "Retrain even when there is no answer the current version has not seen"),
         .flag("json", "Print the new version's manifest as JSON"),
     ],
     run: { arguments, context in
@@ -22,11 +23,20 @@ let retrainCommand = CommandSpec(
         let registry = context.registry
         let plan = try Retrainer.plan(
             model: name, registry: registry, store: try context.openStore(), targetAccuracy: target)
+        if plan.keptFromRecord > 0 {
+            context.note("triage: note: \(plan.keptFromRecord) answers version \(plan.previous.version) "
+                + "learned from are no longer in the queue; they are kept from its own record")
+        }
+        guard !plan.isUnchanged || arguments.flag("force") else {
+            context.note("triage: nothing new since version \(plan.previous.version): no answer it has "
+                + "not learned from; --force retrains anyway")
+            return
+        }
         context.note("triage: retraining \(name) from version \(plan.previous.version) with "
-            + "\(plan.reviewedCount) reviewed cases")
+            + "\(plan.reviewedCount) reviewed answers, \(plan.newAnswers) of them new")
 
         let progress = ProgressLine(enabled: !context.quiet)
-        let artifacts = try train(plan.input, settings: plan.settings, progress: progress)
+        let artifacts = try train(plan.input, settings: plan.settings, progress: progress, context: context)
         let version = try registry.publish(name, artifacts)
         let manifest = try registry.manifest(name, version: version)
 

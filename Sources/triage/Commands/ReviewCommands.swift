@@ -31,7 +31,7 @@ let reviewListCommand = CommandSpec(
             for reviewCase in cases {
                 let flat = sanitized(reviewCase.text)
                 context.out.line(column(String(reviewCase.id), 6, right: true) + "  "
-                    + column(fixed(reviewCase.confidence, 4), 10, right: true) + "  "
+                    + column(probabilityText(reviewCase.confidence), 10, right: true) + "  "
                     + column(sanitized(reviewCase.predicted), 24) + "  " + column(flat, width)
                     + (reviewCase.skips > 0 ? "  (skipped)" : ""))
             }
@@ -68,7 +68,7 @@ let reviewShowCommand = CommandSpec(
             out.line("")
             out.line("suggestions")
             for (rank, suggestion) in reviewCase.probabilities.enumerated() {
-                out.line("  \(rank + 1). \(column(sanitized(suggestion.label), 32))  \(fixed(suggestion.probability, 4))")
+                out.line("  \(rank + 1). \(column(sanitized(suggestion.label), 32))  \(probabilityText(suggestion.probability))")
             }
         }
         context.out.flush()
@@ -93,7 +93,7 @@ let reviewLabelCommand = CommandSpec(
             caseID: id, label: label, reviewer: try reviewer(arguments),
             allowNewLabel: arguments.flag("new-label"))
         context.out.line("case \(answered.id): labelled \"\(sanitized(label))\" (the model suggested "
-            + "\"\(sanitized(answered.predicted))\" at \(fixed(answered.confidence, 4)))")
+            + "\"\(sanitized(answered.predicted))\" at \(probabilityText(answered.confidence)))")
         context.out.flush()
     })
 

@@ -43,6 +43,11 @@ let trainCommand = CommandSpec(
             throw UsageError("'triage train' needs --data FILE", command: arguments.command)
         }
         let name = try context.modelName(arguments)
+        if arguments.value("calibration") != nil && arguments.value("calibration-share") != nil {
+            throw UsageError(
+                "options '--calibration' and '--calibration-share' exclude each other",
+                command: arguments.command)
+        }
         var settings = try trainingSettings(arguments)
         let labelColumn = arguments.value("label") ?? "label"
         settings.columnKinds = try columnKinds(arguments)
@@ -59,7 +64,7 @@ let trainCommand = CommandSpec(
         let input = try TrainingInput.fromFiles(
             data: data, calibration: arguments.value("calibration"), labelColumn: labelColumn,
             inputColumns: chosen, ignoring: ignored, settings: settings)
-        let artifacts = try train(input, settings: settings, progress: progress)
+        let artifacts = try train(input, settings: settings, progress: progress, context: context)
 
         let registry = context.registry
         let version = try registry.publish(name, artifacts)
@@ -142,19 +147,28 @@ func trainingSettings(_ arguments: ParsedArguments, base: TrainingSettings = Tra
     return settings
 }
 
-/// Trains with a progress line for the optimiser.
-func train(_ input: TrainingInput, settings: TrainingSettings, progress: ProgressLine) throws
-    -> ModelArtifacts
-{
+/// Trains with a progress line for the optimiser on a terminal, and debug logs of
+/// the same elsewhere.
+func train(
+    _ input: TrainingInput, settings: TrainingSettings, progress: ProgressLine, context: Context
+) throws -> ModelArtifacts {
     defer { progress.clear() }
     return try Trainer.train(input, settings: settings) { event in
         switch event {
         case .stage(let name):
             progress.update("\(name): \(input.training.count) examples", force: true)
+            context.logger.debug("training stage", ["stage": name, "examples": String(input.training.count)])
         case .optimizer(let step):
             progress.update(
                 "optimising: iteration \(step.iteration)  loss \(fixed(step.loss, 5))  "
                     + "gradient \(scientific(step.gradientNorm))")
+            context.logger.debug("optimiser iteration", [
+                "iteration": String(step.iteration), "loss": fixed(step.loss, 6),
+                "gradient": scientific(step.gradientNorm),
+            ])
+        case .note(let text):
+            progress.clear()
+            context.note("triage: note: \(text)")
         }
     }
 }
@@ -173,7 +187,7 @@ func printTrainingReport(_ manifest: ModelManifest, path: String, to out: Output
         + "\(manifest.calibration.summary))")
     out.line("  target accuracy          \(fixed(manifest.deferral.targetAccuracy, 4))")
     if let threshold = manifest.deferral.threshold {
-        out.line("  confidence threshold     \(fixed(threshold, 4))")
+        out.line("  confidence threshold     \(probabilityText(threshold))")
         out.line("  expected coverage        \(percent(metrics.coverage))  "
             + "(automated accuracy \(fixed(metrics.automatedAccuracy ?? 0, 4)))")
     } else {

@@ -1,4 +1,5 @@
 @preconcurrency import Glibc
+import TriageKit
 
 /// A buffered writer over a file descriptor: standard output for results, standard
 /// error for notes and progress.
@@ -132,6 +133,14 @@ func fixed(_ value: Double, _ places: Int) -> String {
     while fraction.count < places { fraction = "0" + fraction }
     let sign = value < 0 && scaled != 0 ? "-" : ""
     return places == 0 ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
+}
+
+/// A probability for people: four decimals, or as many as it takes (up to twelve) to
+/// tell a value near 0 or 1 from 0 or 1 itself.
+func probabilityText(_ value: Double) -> String {
+    let four = fixed(value, 4)
+    guard (value > 0 && value < 0.00005) || (value < 1 && value >= 0.99995) else { return four }
+    return String(rounded(value, places: 12))
 }
 
 /// Formats a share as a percentage with one decimal: "82.3%".
