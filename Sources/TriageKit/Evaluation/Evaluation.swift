@@ -53,6 +53,8 @@ public struct Evaluation: Sendable, Codable {
     /// The risk–coverage curve of calibrated confidences, at most 200 points.
     public var riskCoverage: [RiskCoveragePoint]
     public var confusionMatrix: ConfusionMatrix
+    /// The out-of-scope protocol's figures, when it was asked for.
+    public var outOfScope: OutOfScopeEvaluation? = nil
 
     /// Evaluates a classifier on labelled examples.
     ///

@@ -16,6 +16,8 @@ let evaluateCommand = CommandSpec(
         .value("version", "N", "Model version (default: the current one)"),
         .value("text", "COL", "Column holding the text, for a model with one text column"),
         .value("label", "COL", "Column holding the label", default: "label"),
+        .value("out-of-scope", "LABEL", "Label of out-of-scope examples, for the threshold protocol"),
+        .repeated("tune-on", "FILE", "Labelled data to tune the out-of-scope threshold on; repeat"),
         .flag("json", "Print the figures as one JSON object"),
         .value("report", "PATH", "Also write the figures and charts as an HTML page to PATH"),
     ],
@@ -39,7 +41,25 @@ let evaluateCommand = CommandSpec(
                 path: path, labelColumn: arguments.value("label") ?? "label", inputColumns: sources)
             examples.append(contentsOf: part.renamed(to: inputs.map(\.name)))
         }
-        let evaluation = Evaluation.run(model.classifier, on: examples)
+        var evaluation = Evaluation.run(model.classifier, on: examples)
+
+        // The out-of-scope protocol, when asked for.
+        let tuneOn = arguments.values("tune-on")
+        if let label = arguments.value("out-of-scope") {
+            guard !tuneOn.isEmpty else {
+                throw UsageError("option '--out-of-scope' needs --tune-on FILE", command: arguments.command)
+            }
+            var tuning = LabelledExamples(columns: inputs.map(\.name))
+            for path in tuneOn {
+                let part = try LabelledExamples.read(
+                    path: path, labelColumn: arguments.value("label") ?? "label", inputColumns: sources)
+                tuning.append(contentsOf: part.renamed(to: inputs.map(\.name)))
+            }
+            evaluation.outOfScope = OutOfScopeEvaluation.run(
+                model.classifier, tuning: tuning, test: examples, label: label)
+        } else if !tuneOn.isEmpty {
+            throw UsageError("option '--tune-on' needs --out-of-scope LABEL", command: arguments.command)
+        }
 
         if arguments.flag("json") {
             let encoder = JSONEncoder()
@@ -78,6 +98,13 @@ func printEvaluation(_ evaluation: Evaluation, model: ModelManifest, to out: Out
             + " (target \(fixed(model.deferral.targetAccuracy, 4)))")
     } else {
         out.line("  no threshold: every input is deferred")
+    }
+    if let scope = evaluation.outOfScope {
+        out.line("  out of scope (\"\(scope.label)\"): threshold \(probabilityText(scope.threshold)) "
+            + "tuned to accuracy \(fixed(scope.tuningAccuracy, 4))")
+        out.line("    in-scope accuracy \(fixed(scope.inScopeAccuracy, 4)) on \(scope.inScopeExamples), "
+            + "out-of-scope recall \(fixed(scope.outOfScopeRecall, 4)) on \(scope.outOfScopeExamples), "
+            + "accuracy \(fixed(scope.accuracy, 4))")
     }
     if evaluation.perLabel.count <= 10 {
         out.line("  per label (precision / recall / F1, support):")
