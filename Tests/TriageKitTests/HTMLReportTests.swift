@@ -11,7 +11,8 @@ private func manifest(labels: [String], threshold: Double?) -> ModelManifest {
         calibration: .init(.temperature(1.5)),
         deferral: .init(targetAccuracy: 0.95, threshold: threshold),
         training: .init(
-            sources: [], calibrationSource: "test", examples: 10, calibrationExamples: 10,
+            sources: [], calibrationSource: "test", labelColumn: "label", examples: 10,
+            calibrationExamples: 10,
             reviewedCases: [], seed: 0, iterations: 1, optimizerStop: .gradientTolerance,
             finalLoss: 0, seconds: 0),
         metrics: .init(

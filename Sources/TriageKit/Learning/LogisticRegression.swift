@@ -21,7 +21,7 @@ public struct LogisticRegressionSettings: Codable, Sendable, Equatable {
     public var classWeighting: ClassWeighting
 
     public init(
-        inverseRegularization: Double = 30, tolerance: Double = 1e-4,
+        inverseRegularization: Double = 100, tolerance: Double = 1e-5,
         maxIterations: Int = 300, memory: Int = 10, classWeighting: ClassWeighting = .none
     ) {
         self.inverseRegularization = inverseRegularization

@@ -83,6 +83,8 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         public var sources: [DataSource]
         /// Where the calibration split came from.
         public var calibrationSource: String
+        /// The column that held the labels, the default for evaluating this model.
+        public var labelColumn: String
         public var examples: Int
         public var calibrationExamples: Int
         /// Reviewed cases added to the training data, with the answers used.

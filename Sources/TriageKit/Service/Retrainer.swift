@@ -83,7 +83,8 @@ public enum Retrainer {
 
         let input = TrainingInput(
             training: training, calibration: calibration, sources: previous.training.sources,
-            calibrationSource: previous.training.calibrationSource, parentVersion: current)
+            calibrationSource: previous.training.calibrationSource,
+            labelColumn: previous.training.labelColumn, parentVersion: current)
         return Plan(
             input: input, settings: settings, previous: previous, reviewedCount: answers.count,
             newAnswers: newAnswers, keptFromRecord: answers.count - inQueue.count)

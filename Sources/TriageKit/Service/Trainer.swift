@@ -60,16 +60,20 @@ public struct TrainingInput: Sendable {
     public var sources: [ModelManifest.DataSource]
     /// A file path, or a description of how the split was held out.
     public var calibrationSource: String
+    /// The column the labels were read from.
+    public var labelColumn: String
     public var parentVersion: Int?
 
     public init(
         training: LabelledExamples, calibration: LabelledExamples,
-        sources: [ModelManifest.DataSource], calibrationSource: String, parentVersion: Int? = nil
+        sources: [ModelManifest.DataSource], calibrationSource: String,
+        labelColumn: String = "label", parentVersion: Int? = nil
     ) {
         self.training = training
         self.calibration = calibration
         self.sources = sources
         self.calibrationSource = calibrationSource
+        self.labelColumn = labelColumn
         self.parentVersion = parentVersion
     }
 
@@ -103,7 +107,7 @@ public struct TrainingInput: Sendable {
             sources.append(try dataSource(path: calibrationPath, rows: calibration.count))
             return TrainingInput(
                 training: examples, calibration: calibration, sources: sources,
-                calibrationSource: calibrationPath)
+                calibrationSource: calibrationPath, labelColumn: labelColumn)
         }
 
         let (heldOut, rest) = StratifiedSplit.holdOut(
@@ -112,7 +116,8 @@ public struct TrainingInput: Sendable {
         return TrainingInput(
             training: examples.subset(rest), calibration: examples.subset(heldOut),
             sources: sources,
-            calibrationSource: "stratified \(percent)% of the training data, seed \(settings.seed)")
+            calibrationSource: "stratified \(percent)% of the training data, seed \(settings.seed)",
+            labelColumn: labelColumn)
     }
 
     static func dataSource(path: String, rows: Int) throws -> ModelManifest.DataSource {
@@ -244,6 +249,7 @@ public enum Trainer {
             deferral: .init(targetAccuracy: settings.targetAccuracy, threshold: choice.threshold),
             training: .init(
                 sources: input.sources, calibrationSource: input.calibrationSource,
+                labelColumn: input.labelColumn,
                 examples: input.training.count, calibrationExamples: input.calibration.count,
                 reviewedCases: reviewed, seed: settings.seed, iterations: optimizer.iterations,
                 optimizerStop: optimizer.stop, finalLoss: optimizer.loss, seconds: seconds),

@@ -15,7 +15,7 @@ let evaluateCommand = CommandSpec(
         .value("model", "NAME", "Model name in the registry", default: "default"),
         .value("version", "N", "Model version (default: the current one)"),
         .value("text", "COL", "Column holding the text, for a model with one text column"),
-        .value("label", "COL", "Column holding the label", default: "label"),
+        .value("label", "COL", "Column holding the label (default: the one the model was trained with)"),
         .value("out-of-scope", "LABEL", "Label of out-of-scope examples, for the threshold protocol"),
         .repeated("tune-on", "FILE", "Labelled data to tune the out-of-scope threshold on; repeat"),
         .flag("json", "Print the figures as one JSON object"),
@@ -38,7 +38,7 @@ let evaluateCommand = CommandSpec(
         var examples = LabelledExamples(columns: inputs.map(\.name))
         for path in data {
             let part = try LabelledExamples.read(
-                path: path, labelColumn: arguments.value("label") ?? "label", inputColumns: sources)
+                path: path, labelColumn: arguments.value("label") ?? model.manifest.training.labelColumn, inputColumns: sources)
             examples.append(contentsOf: part.renamed(to: inputs.map(\.name)))
         }
         var evaluation = Evaluation.run(model.classifier, on: examples)
@@ -52,7 +52,7 @@ let evaluateCommand = CommandSpec(
             var tuning = LabelledExamples(columns: inputs.map(\.name))
             for path in tuneOn {
                 let part = try LabelledExamples.read(
-                    path: path, labelColumn: arguments.value("label") ?? "label", inputColumns: sources)
+                    path: path, labelColumn: arguments.value("label") ?? model.manifest.training.labelColumn, inputColumns: sources)
                 tuning.append(contentsOf: part.renamed(to: inputs.map(\.name)))
             }
             evaluation.outOfScope = OutOfScopeEvaluation.run(

@@ -4,11 +4,11 @@ import TriageKit
 let learningOptions: [OptionSpec] = [
     .value("target-accuracy", "A", "Accuracy automated decisions must reach", default: "0.95"),
     .value("seed", "N", "Seed for every random step", default: "0"),
-    .value("inverse-regularization", "C", "Inverse L2 strength, as scikit-learn's C; larger fits closer", default: "30"),
+    .value("inverse-regularization", "C", "Inverse L2 strength, as scikit-learn's C; larger fits closer", default: "100"),
     .value("calibration-method", "M", "temperature, platt (two labels) or isotonic; default by label count"),
     .value("class-weight", "W", "none, or balanced to weigh rare labels up", default: "none"),
     .value("max-iterations", "N", "L-BFGS iteration limit", default: "300"),
-    .value("tolerance", "T", "Stop when the largest gradient component is below T", default: "1e-4"),
+    .value("tolerance", "T", "Stop when the largest gradient component is below T", default: "1e-5"),
     .value("word-ngrams", "N", "Longest word n-gram", default: "2"),
     .value("char-ngrams", "MIN-MAX", "Character n-grams inside words, or 'off'", default: "2-5"),
     .value("min-df", "N", "Drop features seen in fewer training texts", default: "2"),
