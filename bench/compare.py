@@ -137,10 +137,17 @@ def triage_version(repo, binary):
 
 
 def format_ratio(triage, peer):
+    """Triage's figure over the peer's, with two significant digits when small."""
     if not peer:
         return "—"
     ratio = triage / peer
-    return f"{ratio:.2f}×" if ratio < 10 else f"{ratio:.1f}×"
+    if ratio >= 100:
+        return f"{ratio:.0f}×"
+    if ratio >= 10:
+        return f"{ratio:.1f}×"
+    if ratio >= 0.1:
+        return f"{ratio:.2f}×"
+    return f"{ratio:.2g}×"
 
 
 # One row per figure: label, key, whether higher is better, formatting.
