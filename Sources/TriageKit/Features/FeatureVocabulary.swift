@@ -46,7 +46,7 @@ public struct FeatureVocabulary: Sendable {
         for document in documents {
             seen.removeAll(keepingCapacity: true)
             seen.append(contentsOf: document)
-            seen.sort()
+            sortBuckets(&seen)
             var previous = UInt32.max
             for bucket in seen where bucket != previous {
                 frequency[Int(bucket)] += 1
@@ -72,12 +72,21 @@ public struct FeatureVocabulary: Sendable {
 }
 
 /// Scratch space for assembling one sparse row from blocks of features.
+///
+/// Counting a text block's repeated features needs no sort: each column remembers,
+/// by a stamp, the block that last saw it and where that block put it, so a repeat is
+/// one array lookup. The stamps cost one integer pair per vocabulary column per
+/// builder, and a builder lives for a whole batch of rows.
 struct SparseRowBuilder {
     /// One text column's buckets, filled by the caller before `appendTextBlock`.
     var buckets: [UInt32] = []
     /// The row so far.
     private(set) var columns: [Int32] = []
     private(set) var values: [Float] = []
+    /// Per vocabulary column: the block that last counted it, and at which entry.
+    private var stamps: [Int32] = []
+    private var slots: [Int32] = []
+    private var block: Int32 = 0
 
     mutating func reset() {
         columns.removeAll(keepingCapacity: true)
@@ -92,27 +101,42 @@ struct SparseRowBuilder {
     /// Counts the buckets in `buckets`, maps them to columns, weights them by TF-IDF
     /// and appends them scaled to unit length as a block.
     mutating func appendTextBlock(vocabulary: FeatureVocabulary, sublinear: Bool) {
+        if stamps.count != vocabulary.count {
+            stamps = [Int32](repeating: -1, count: vocabulary.count)
+            slots = [Int32](repeating: 0, count: vocabulary.count)
+            block = 0
+        }
+        block &+= 1
+        if block == Int32.max {
+            for index in stamps.indices { stamps[index] = -1 }
+            block = 0
+        }
         let start = values.count
-        buckets.sort()
 
-        var index = 0
-        var squaredNorm: Float = 0
-        while index < buckets.count {
-            let bucket = buckets[index]
-            var end = index + 1
-            while end < buckets.count && buckets[end] == bucket { end += 1 }
+        // Count: the value holds the count until weighting below.
+        for bucket in buckets {
             let column = vocabulary.column(of: bucket)
-            if column >= 0 {
-                let count = Float(end - index)
-                let frequency = sublinear ? 1 + log(count) : count
-                let value = frequency * vocabulary.weights[Int(column)]
+            guard column >= 0 else { continue }
+            let index = Int(column)
+            if stamps[index] == block {
+                values[Int(slots[index])] += 1
+            } else {
+                stamps[index] = block
+                slots[index] = Int32(values.count)
                 columns.append(column)
-                values.append(value)
-                squaredNorm += value * value
+                values.append(1)
             }
-            index = end
         }
 
+        // Weight by TF-IDF, then scale the block to unit length.
+        var squaredNorm: Float = 0
+        for entry in start..<values.count {
+            let count = values[entry]
+            let frequency = sublinear ? 1 + log(count) : count
+            let value = frequency * vocabulary.weights[Int(columns[entry])]
+            values[entry] = value
+            squaredNorm += value * value
+        }
         if squaredNorm > 0 {
             let scale = 1 / squaredNorm.squareRoot()
             for entry in start..<values.count { values[entry] *= scale }

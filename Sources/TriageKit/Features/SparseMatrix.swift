@@ -77,3 +77,65 @@ public struct SparseMatrix: Sendable {
         return result
     }
 }
+
+/// Sorts bucket numbers in place: the short arrays of one document's features.
+///
+/// The standard library's sort is stable and generic; this unstable quicksort with an
+/// insertion-sort finish is several times faster on arrays of a few hundred numbers,
+/// and featurising spends a tenth of its time sorting.
+///
+/// - Complexity: O(*n* log *n*) expected; median-of-three pivots keep sorted input
+///   from being the worst case.
+func sortBuckets(_ values: inout [UInt32]) {
+    values.withUnsafeMutableBufferPointer { buffer in
+        guard buffer.count > 1, let base = buffer.baseAddress else { return }
+        quicksort(base, 0, buffer.count - 1)
+    }
+}
+
+private func quicksort(_ a: UnsafeMutablePointer<UInt32>, _ low: Int, _ high: Int) {
+    var low = low
+    var high = high
+    while high - low > 24 {
+        // Median of three as the pivot.
+        let middle = low + (high - low) / 2
+        if a[middle] < a[low] { swap(&a[middle], &a[low]) }
+        if a[high] < a[low] { swap(&a[high], &a[low]) }
+        if a[high] < a[middle] { swap(&a[high], &a[middle]) }
+        let pivot = a[middle]
+
+        var i = low
+        var j = high
+        while i <= j {
+            while a[i] < pivot { i += 1 }
+            while a[j] > pivot { j -= 1 }
+            if i <= j {
+                let t = a[i]
+                a[i] = a[j]
+                a[j] = t
+                i += 1
+                j -= 1
+            }
+        }
+        // Recurse into the smaller side, loop on the larger: O(log n) stack.
+        if j - low < high - i {
+            if low < j { quicksort(a, low, j) }
+            low = i
+        } else {
+            if i < high { quicksort(a, i, high) }
+            high = j
+        }
+    }
+    // Insertion sort for the short remainder.
+    var index = low + 1
+    while index <= high {
+        let value = a[index]
+        var position = index - 1
+        while position >= low && a[position] > value {
+            a[position + 1] = a[position]
+            position -= 1
+        }
+        a[position + 1] = value
+        index += 1
+    }
+}

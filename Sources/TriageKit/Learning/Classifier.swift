@@ -48,30 +48,59 @@ public struct Classifier: Sendable {
 
     /// The best labels of each row, and how many of its features the model knows
     /// (0 means the input shares nothing with the training data).
-    public func score(_ rows: [[String?]], top: Int = 4) -> (ranked: [[LabelProbability]], knownFeatures: [Int]) {
+    ///
+    /// - Complexity: O(rows × (features × labels + labels × top)), on all cores.
+    public func score(
+        _ rows: [[String?]], top: Int = 4
+    ) -> (ranked: [[LabelProbability]], knownFeatures: [Int]) {
         let features = featurizer.transform(rows)
-        let known = (0..<features.rowCount).map { features.rowOffsets[$0 + 1] - features.rowOffsets[$0] }
-        let probabilities = calibrator.probabilities(model.logits(features), classCount: labels.count)
-        return (rank(probabilities, rows: rows.count, top: top), known)
+        let known = (0..<features.rowCount).map {
+            features.rowOffsets[$0 + 1] - features.rowOffsets[$0]
+        }
+        let logits = model.logits(features)
+
+        // Calibrate and keep the top labels, row by row, split across cores.
+        let classCount = labels.count
+        let keep = min(max(1, top), classCount)
+        let labels = labels
+        let calibrator = calibrator
+        let chunks = Parallel.chunks(count: rows.count, minimumChunk: 128)
+        let pieces = Parallel.map(chunks) { range -> [[LabelProbability]] in
+            var probabilities = [Double](repeating: 0, count: classCount)
+            var best = [Int](repeating: 0, count: keep)
+            return logits.withUnsafeBufferPointer { logits in
+                range.map { row in
+                    let slice = UnsafeBufferPointer(
+                        rebasing: logits[(row * classCount)..<((row + 1) * classCount)])
+                    probabilities.withUnsafeMutableBufferPointer {
+                        calibrator.probabilities(slice, into: $0)
+                    }
+                    let found = Self.top(keep, of: probabilities, into: &best)
+                    return (0..<found).map {
+                        LabelProbability(label: labels[best[$0]], probability: probabilities[best[$0]])
+                    }
+                }
+            }
+        }
+        return (Array(pieces.joined()), known)
     }
 
-    private func rank(_ probabilities: [Double], rows: Int, top: Int) -> [[LabelProbability]] {
-        let classCount = labels.count
-        let keep = min(top, classCount)
-        return (0..<rows).map { row in
-            let base = row * classCount
-            // Partial selection: `keep` is small, so repeated maxima beat a sort.
-            var chosen: [Int] = []
-            chosen.reserveCapacity(keep)
-            for _ in 0..<keep {
-                var best = -1
-                for c in 0..<classCount where !chosen.contains(c) {
-                    if best < 0 || probabilities[base + c] > probabilities[base + best] { best = c }
-                }
-                chosen.append(best)
+    /// The indices of the `k` largest values, largest first, by insertion into a
+    /// short sorted list: one pass, no allocation. Ties keep the lower index first.
+    private static func top(_ k: Int, of values: [Double], into best: inout [Int]) -> Int {
+        var found = 0
+        for index in values.indices {
+            let value = values[index]
+            if found == k && value <= values[best[k - 1]] { continue }
+            var position = min(found, k - 1)
+            while position > 0 && values[best[position - 1]] < value {
+                best[position] = best[position - 1]
+                position -= 1
             }
-            return chosen.map { LabelProbability(label: labels[$0], probability: probabilities[base + $0]) }
+            best[position] = index
+            found = min(found + 1, k)
         }
+        return found
     }
 
     /// Whether a calibrated confidence is high enough to decide automatically.

@@ -3,10 +3,14 @@ public struct LinearModel: Sendable {
     public let featureCount: Int
     public let classCount: Int
     /// Feature-major: the `classCount` weights of feature 0, then of feature 1, ….
-    public let weights: [Float]
+    public let weights: FloatBuffer
     public let bias: [Float]
 
     public init(featureCount: Int, classCount: Int, weights: [Float], bias: [Float]) {
+        self.init(featureCount: featureCount, classCount: classCount, weights: FloatBuffer(weights), bias: bias)
+    }
+
+    public init(featureCount: Int, classCount: Int, weights: FloatBuffer, bias: [Float]) {
         precondition(weights.count == featureCount * classCount && bias.count == classCount,
             "a \(featureCount)×\(classCount) model got \(weights.count) weights and \(bias.count) biases")
         self.featureCount = featureCount

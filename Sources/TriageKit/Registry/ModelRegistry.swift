@@ -126,7 +126,7 @@ public struct ModelRegistry: Sendable {
         }
         let manifest = try readManifest(folder)
         let weightsPath = "\(folder)/\(Self.weightsFile)"
-        let (vocabulary, model) = try WeightsFile.decode(try FileIO.read(weightsPath), path: weightsPath)
+        let (vocabulary, model) = try WeightsFile.load(path: weightsPath)
         guard model.classCount == manifest.labels.count else {
             throw TriageError(
                 .modelCorrupt, "weights have \(model.classCount) classes but the manifest lists \(manifest.labels.count) labels",

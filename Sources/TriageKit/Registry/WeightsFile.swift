@@ -28,15 +28,35 @@ enum WeightsFile {
         append(UInt32(model.classCount), to: &bytes)
         vocabulary.buckets.withUnsafeBytes { bytes.append(contentsOf: $0) }
         vocabulary.weights.withUnsafeBytes { bytes.append(contentsOf: $0) }
-        model.weights.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        model.weights.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeRawBufferPointer($0)) }
         model.bias.withUnsafeBytes { bytes.append(contentsOf: $0) }
         append(checksum(bytes[...]), to: &bytes)
         return bytes
     }
 
-    /// Reads a weights file. `path` only names the file in errors.
-    static func decode(
-        _ bytes: [UInt8], path: String
+    /// Reads a weights file, mapping the weight matrix rather than copying it.
+    static func load(path: String) throws -> (FeatureVocabulary, LinearModel) {
+        let file = try MappedFile(path: path)
+        return try decode(file.bytes, path: path) { offset, count in
+            FloatBuffer(mapping: file, offset: offset, count: count)
+        }
+    }
+
+    /// Reads weights from bytes in memory. `path` only names the file in errors.
+    static func decode(_ bytes: [UInt8], path: String) throws -> (FeatureVocabulary, LinearModel) {
+        try bytes.withUnsafeBytes { raw in
+            try decode(raw, path: path) { offset, count in
+                FloatBuffer(Array(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + count * 4)])
+                    .bindMemory(to: Float.self)))
+            }
+        }
+    }
+
+    /// Checks and reads the layout; `matrix` turns the weight matrix's place in the
+    /// bytes into a buffer.
+    private static func decode(
+        _ bytes: UnsafeRawBufferPointer, path: String,
+        matrix: (_ offset: Int, _ count: Int) -> FloatBuffer
     ) throws -> (FeatureVocabulary, LinearModel) {
         func corrupt(_ what: String) -> TriageError {
             TriageError(
@@ -59,14 +79,15 @@ enum WeightsFile {
             throw corrupt("weights file is \(bytes.count) bytes, expected \(expected): truncated or damaged")
         }
         let stored = read(UInt64.self, bytes, at: expected - 8)
-        guard stored == checksum(bytes[0..<(expected - 8)]) else {
+        guard stored == checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<(expected - 8)])) else {
             throw corrupt("weights file fails its checksum: damaged")
         }
 
         var offset = 20
         let buckets: [UInt32] = array(bytes, at: &offset, count: featureCount)
         let idf: [Float] = array(bytes, at: &offset, count: featureCount)
-        let weights: [Float] = array(bytes, at: &offset, count: featureCount * classCount)
+        let weights = matrix(offset, featureCount * classCount)
+        offset += featureCount * classCount * 4
         let bias: [Float] = array(bytes, at: &offset, count: classCount)
         for index in 1..<max(1, buckets.count) where buckets[index] <= buckets[index - 1] {
             throw corrupt("weights file lists buckets out of order")
@@ -80,18 +101,20 @@ enum WeightsFile {
     /// A 64-bit checksum over 8-byte words (FNV-1a's multiply, word-wide), then the
     /// tail bytes. Detects damage, not tampering.
     static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+        bytes.withUnsafeBytes { checksum($0) }
+    }
+
+    static func checksum(_ raw: UnsafeRawBufferPointer) -> UInt64 {
         var hash = FeatureHash.fnvOffset
-        bytes.withUnsafeBytes { raw in
-            let words = raw.count / 8
-            for word in 0..<words {
-                hash ^= raw.loadUnaligned(fromByteOffset: word * 8, as: UInt64.self)
-                hash &*= FeatureHash.fnvPrime
-                hash ^= hash >> 29
-            }
-            for index in (words * 8)..<raw.count {
-                hash ^= UInt64(raw[index])
-                hash &*= FeatureHash.fnvPrime
-            }
+        let words = raw.count / 8
+        for word in 0..<words {
+            hash ^= raw.loadUnaligned(fromByteOffset: word * 8, as: UInt64.self)
+            hash &*= FeatureHash.fnvPrime
+            hash ^= hash >> 29
+        }
+        for index in (words * 8)..<raw.count {
+            hash ^= UInt64(raw[index])
+            hash &*= FeatureHash.fnvPrime
         }
         return hash
     }
@@ -100,19 +123,19 @@ enum WeightsFile {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    private static func read<T: FixedWidthInteger>(_ type: T.Type, _ bytes: [UInt8], at offset: Int) -> T {
-        bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
+    private static func read<T: FixedWidthInteger>(
+        _ type: T.Type, _ bytes: UnsafeRawBufferPointer, at offset: Int
+    ) -> T {
+        T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
     }
 
-    private static func array<T>(_ bytes: [UInt8], at offset: inout Int, count: Int) -> [T] {
+    private static func array<T>(_ bytes: UnsafeRawBufferPointer, at offset: inout Int, count: Int) -> [T] {
         let size = MemoryLayout<T>.stride * count
         let start = offset
         offset += size
         return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-            bytes.withUnsafeBytes { raw in
-                UnsafeMutableRawBufferPointer(buffer).copyMemory(
-                    from: UnsafeRawBufferPointer(rebasing: raw[start..<(start + size)]))
-            }
+            UnsafeMutableRawBufferPointer(buffer).copyMemory(
+                from: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + size)]))
             initialized = count
         }
     }
