@@ -2,12 +2,13 @@
 ///
 /// A model keeps weights only for the buckets its training data used, so a lookup
 /// happens for every feature of every input; a `Dictionary` costs several times more
-/// here. Keys are bucket numbers below 2³¹, so `UInt32.max` marks an empty slot.
+/// here. Each slot packs the bucket (high 32 bits) and its column (low 32 bits) into
+/// one word, so a probe touches one cache line. Bucket numbers are below 2³¹, so an
+/// all-ones word marks an empty slot.
 struct BucketTable: Sendable {
-    private static let empty = UInt32.max
+    private static let empty = UInt64.max
 
-    private var keys: [UInt32]
-    private var values: [Int32]
+    private var slots: [UInt64]
     private let shift: UInt32
     private let mask: Int
 
@@ -21,19 +22,17 @@ struct BucketTable: Sendable {
             capacity *= 2
             bits += 1
         }
-        keys = [UInt32](repeating: Self.empty, count: capacity)
-        values = [Int32](repeating: -1, count: capacity)
+        slots = [UInt64](repeating: Self.empty, count: capacity)
         shift = 32 - bits
         mask = capacity - 1
         for (column, bucket) in buckets.enumerated() {
-            precondition(bucket != Self.empty, "bucket \(bucket) is reserved as the empty marker")
+            precondition(bucket < 1 << 31, "bucket \(bucket) is out of range")
             var slot = slot(for: bucket)
-            while keys[slot] != Self.empty {
-                precondition(keys[slot] != bucket, "bucket \(bucket) appears twice")
+            while slots[slot] != Self.empty {
+                precondition(UInt32(slots[slot] >> 32) != bucket, "bucket \(bucket) appears twice")
                 slot = (slot + 1) & mask
             }
-            keys[slot] = bucket
-            values[slot] = Int32(column)
+            slots[slot] = UInt64(bucket) << 32 | UInt64(column)
         }
     }
 
@@ -45,12 +44,16 @@ struct BucketTable: Sendable {
     /// The column of `bucket`, or -1 when training never saw it.
     @inline(__always)
     func column(of bucket: UInt32) -> Int32 {
-        var slot = slot(for: bucket)
-        while true {
-            let key = keys[slot]
-            if key == bucket { return values[slot] }
-            if key == Self.empty { return -1 }
-            slot = (slot + 1) & mask
+        slots.withUnsafeBufferPointer { slots in
+            var slot = slot(for: bucket)
+            while true {
+                let entry = slots[slot]
+                if entry == Self.empty { return -1 }
+                if UInt32(truncatingIfNeeded: entry >> 32) == bucket {
+                    return Int32(truncatingIfNeeded: entry & 0xffff_ffff)
+                }
+                slot = (slot + 1) & mask
+            }
         }
     }
 }

@@ -74,19 +74,17 @@ public struct FeatureVocabulary: Sendable {
 /// Scratch space for assembling one sparse row from blocks of features.
 ///
 /// Counting a text block's repeated features needs no sort: each column remembers,
-/// by a stamp, the block that last saw it and where that block put it, so a repeat is
-/// one array lookup. The stamps cost one integer pair per vocabulary column per
-/// builder, and a builder lives for a whole batch of rows.
+/// in one packed word, the block that last counted it (high half) and where that
+/// block put it (low half), so a repeat costs one array access. The marks take one
+/// word per vocabulary column per builder, and a builder lives for a batch of rows.
 struct SparseRowBuilder {
     /// One text column's buckets, filled by the caller before `appendTextBlock`.
     var buckets: [UInt32] = []
     /// The row so far.
     private(set) var columns: [Int32] = []
     private(set) var values: [Float] = []
-    /// Per vocabulary column: the block that last counted it, and at which entry.
-    private var stamps: [Int32] = []
-    private var slots: [Int32] = []
-    private var block: Int32 = 0
+    private var marks: [UInt64] = []
+    private var block: UInt32 = 0
 
     mutating func reset() {
         columns.removeAll(keepingCapacity: true)
@@ -101,41 +99,40 @@ struct SparseRowBuilder {
     /// Counts the buckets in `buckets`, maps them to columns, weights them by TF-IDF
     /// and appends them scaled to unit length as a block.
     mutating func appendTextBlock(vocabulary: FeatureVocabulary, sublinear: Bool) {
-        if stamps.count != vocabulary.count {
-            stamps = [Int32](repeating: -1, count: vocabulary.count)
-            slots = [Int32](repeating: 0, count: vocabulary.count)
+        if marks.count != vocabulary.count || block == UInt32.max {
+            marks = [UInt64](repeating: 0, count: vocabulary.count)
             block = 0
         }
-        block &+= 1
-        if block == Int32.max {
-            for index in stamps.indices { stamps[index] = -1 }
-            block = 0
-        }
+        block += 1
+        let stamp = UInt64(block) << 32
         let start = values.count
 
-        // Count: the value holds the count until weighting below.
-        for bucket in buckets {
-            let column = vocabulary.column(of: bucket)
-            guard column >= 0 else { continue }
-            let index = Int(column)
-            if stamps[index] == block {
-                values[Int(slots[index])] += 1
-            } else {
-                stamps[index] = block
-                slots[index] = Int32(values.count)
-                columns.append(column)
-                values.append(1)
+        // Count: each entry's value holds its count until it is weighted below.
+        marks.withUnsafeMutableBufferPointer { marks in
+            for bucket in buckets {
+                let column = vocabulary.column(of: bucket)
+                guard column >= 0 else { continue }
+                let mark = marks[Int(column)]
+                if mark & 0xffff_ffff_0000_0000 == stamp {
+                    values[Int(mark & 0xffff_ffff)] += 1
+                } else {
+                    marks[Int(column)] = stamp | UInt64(values.count)
+                    columns.append(column)
+                    values.append(1)
+                }
             }
         }
 
         // Weight by TF-IDF, then scale the block to unit length.
         var squaredNorm: Float = 0
-        for entry in start..<values.count {
-            let count = values[entry]
-            let frequency = sublinear ? 1 + log(count) : count
-            let value = frequency * vocabulary.weights[Int(columns[entry])]
-            values[entry] = value
-            squaredNorm += value * value
+        vocabulary.weights.withUnsafeBufferPointer { weights in
+            for entry in start..<values.count {
+                let count = values[entry]
+                let frequency = sublinear ? 1 + log(count) : count
+                let value = frequency * weights[Int(columns[entry])]
+                values[entry] = value
+                squaredNorm += value * value
+            }
         }
         if squaredNorm > 0 {
             let scale = 1 / squaredNorm.squareRoot()

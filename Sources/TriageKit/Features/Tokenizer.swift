@@ -40,11 +40,19 @@ struct Tokenizer {
         var text = text
         var hasNonASCII = false
         var mayHaveAddress = false
+        var previous: (UInt8, UInt8, UInt8) = (0, 0, 0)
         for byte in text.utf8 {
             if byte >= 0x80 { hasNonASCII = true }
-            if byte == UInt8(ascii: ":") || byte == UInt8(ascii: "@") || byte == UInt8(ascii: ".") {
+            // "@", "://" or "www." (any case) may start an address.
+            let lower = byte | 0x20
+            if byte == UInt8(ascii: "@")
+                || (byte == UInt8(ascii: "/") && previous.1 == UInt8(ascii: ":")
+                    && previous.2 == UInt8(ascii: "/"))
+                || (byte == UInt8(ascii: ".") && previous == (0x77, 0x77, 0x77))
+            {
                 mayHaveAddress = true
             }
+            previous = (previous.1, previous.2, byte >= 0x41 && byte <= 0x5a ? lower : byte)
         }
         if hasNonASCII { text = text.precomposedStringWithCompatibilityMapping }
 
@@ -63,7 +71,7 @@ struct Tokenizer {
         let scalars = text.unicodeScalars
         while true {
             let atEnd = index == scalars.endIndex
-            if atEnd || scalars[index].properties.isWhitespace {
+            if atEnd || Self.isWhitespace(scalars[index]) {
                 if chunkStart < index {
                     let chunk = scalars[chunkStart..<index]
                     if let address = Self.address(in: chunk) {
@@ -154,7 +162,6 @@ struct Tokenizer {
         in chunk: String.UnicodeScalarView.SubSequence
     ) -> (kind: String, host: String)? {
         var text = String(String.UnicodeScalarView(chunk)).lowercased()
-        let edges: Set<Character> = ["(", ")", "<", ">", "[", "]", "\"", "'", ",", ";", "!", "?", "."]
         while let first = text.first, edges.contains(first) { text.removeFirst() }
         while let last = text.last, edges.contains(last) { text.removeLast() }
 
@@ -173,6 +180,18 @@ struct Tokenizer {
         let host = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" && $0 != ":" }
         guard !host.isEmpty else { return nil }
         return ("<url>", String(host.hasPrefix("www.") ? host.dropFirst(4) : host))
+    }
+
+    /// Punctuation that may wrap an address without being part of it.
+    private static let edges: Set<Character> = [
+        "(", ")", "<", ">", "[", "]", "\"", "'", ",", ";", "!", "?", ".",
+    ]
+
+    @inline(__always)
+    private static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x80
+            ? scalar == " " || (0x09...0x0d).contains(scalar.value)
+            : scalar.properties.isWhitespace
     }
 
     @inline(__always)

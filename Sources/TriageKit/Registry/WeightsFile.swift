@@ -98,21 +98,36 @@ enum WeightsFile {
         )
     }
 
-    /// A 64-bit checksum over 8-byte words (FNV-1a's multiply, word-wide), then the
-    /// tail bytes. Detects damage, not tampering.
+    /// A 64-bit checksum: four FNV-style lanes over interleaved 8-byte words (so the
+    /// multiplications overlap), folded together, then the tail bytes. Detects damage,
+    /// not tampering.
     static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt64 {
         bytes.withUnsafeBytes { checksum($0) }
     }
 
     static func checksum(_ raw: UnsafeRawBufferPointer) -> UInt64 {
-        var hash = FeatureHash.fnvOffset
-        let words = raw.count / 8
-        for word in 0..<words {
-            hash ^= raw.loadUnaligned(fromByteOffset: word * 8, as: UInt64.self)
-            hash &*= FeatureHash.fnvPrime
-            hash ^= hash >> 29
+        var lanes: (UInt64, UInt64, UInt64, UInt64) = (
+            FeatureHash.fnvOffset, FeatureHash.fnvOffset ^ 1, FeatureHash.fnvOffset ^ 2,
+            FeatureHash.fnvOffset ^ 3
+        )
+        @inline(__always) func step(_ lane: inout UInt64, _ word: UInt64) {
+            lane ^= word
+            lane &*= FeatureHash.fnvPrime
+            lane ^= lane >> 29
         }
-        for index in (words * 8)..<raw.count {
+        let blocks = raw.count / 32
+        for block in 0..<blocks {
+            let offset = block * 32
+            step(&lanes.0, raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            step(&lanes.1, raw.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self))
+            step(&lanes.2, raw.loadUnaligned(fromByteOffset: offset + 16, as: UInt64.self))
+            step(&lanes.3, raw.loadUnaligned(fromByteOffset: offset + 24, as: UInt64.self))
+        }
+        var hash = lanes.0
+        step(&hash, lanes.1)
+        step(&hash, lanes.2)
+        step(&hash, lanes.3)
+        for index in (blocks * 32)..<raw.count {
             hash ^= UInt64(raw[index])
             hash &*= FeatureHash.fnvPrime
         }
