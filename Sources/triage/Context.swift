@@ -13,7 +13,9 @@ struct Context {
     init(arguments: ParsedArguments) throws {
         if let home = arguments.value("home") {
             guard !home.isEmpty else {
-                throw UsageError("option '--home' needs a folder, got an empty value", command: arguments.command)
+                throw UsageError(
+                    "option '--home' needs a folder, got an empty value", command: arguments.command
+                )
             }
             self.home = home
         } else if let home = getenv("TRIAGE_HOME"), home.pointee != 0 {

@@ -6,11 +6,13 @@ import Testing
     /// A home with a trained model and one queued case, ready to be left untouched.
     private func preparedHome() throws -> TriageProcess {
         let triage = try TriageProcess()
-        let train = try Slices.clinc("train.csv", labels: ["timer", "translate", "payday"], perLabel: 40)
+        let train = try Slices.clinc(
+            "train.csv", labels: ["timer", "translate", "payday"], perLabel: 40)
         let path = try triage.write("train.csv", Slices.csv(train))
         #expect(try triage.run(["train", "-q", "--data", path]).status == 0)
         let outOfScope = try Slices.clinc("oos_test.csv", labels: ["oos"], perLabel: 40)
-        let queued = try triage.run(["classify", "-"], stdin: outOfScope.map { $0.text + "\n" }.joined())
+        let queued = try triage.run(
+            ["classify", "-"], stdin: outOfScope.map { $0.text + "\n" }.joined())
         #expect(queued.status == 0)
         #expect(queued.stdout.contains("\"deferred\""))
         return triage
@@ -24,9 +26,13 @@ import Testing
         let result = try triage.run(arguments)
         #expect(result.status == 1, "\(result.stderr)", sourceLocation: sourceLocation)
         #expect(result.stderr.hasPrefix("triage: error: "), sourceLocation: sourceLocation)
-        #expect(result.stderr.filter { $0 == "\n" }.count == 1, "\(result.stderr)", sourceLocation: sourceLocation)
+        #expect(
+            result.stderr.filter { $0 == "\n" }.count == 1, "\(result.stderr)",
+            sourceLocation: sourceLocation)
         for fragment in fragments {
-            #expect(result.stderr.contains(fragment), "\(result.stderr)", sourceLocation: sourceLocation)
+            #expect(
+                result.stderr.contains(fragment), "\(result.stderr)", sourceLocation: sourceLocation
+            )
         }
         #expect(triage.snapshot() == before, "files changed", sourceLocation: sourceLocation)
     }
@@ -40,7 +46,8 @@ import Testing
     @Test func headerOnlyFile() throws {
         let triage = try preparedHome()
         let path = try triage.write("header.csv", "text,label\n")
-        try expectFailure(triage, ["train", "--data", path], mentions: ["header.csv", "no examples"])
+        try expectFailure(
+            triage, ["train", "--data", path], mentions: ["header.csv", "no examples"])
     }
 
     @Test func missingLabelColumn() throws {
@@ -54,14 +61,17 @@ import Testing
     @Test func raggedRow() throws {
         let triage = try preparedHome()
         let path = try triage.write("ragged.csv", "text,label\nhello,greeting\nhi,greeting,extra\n")
-        try expectFailure(triage, ["train", "--data", path], mentions: ["ragged.csv:3:", "3 fields"])
+        try expectFailure(
+            triage, ["train", "--data", path], mentions: ["ragged.csv:3:", "3 fields"])
     }
 
     @Test func invalidUTF8() throws {
         let triage = try preparedHome()
         let path = try triage.write(
-            "latin1.csv", bytes: Array("text,label\nhello,greeting\ncaf".utf8) + [0xe9] + Array(",x\n".utf8))
-        try expectFailure(triage, ["train", "--data", path], mentions: ["latin1.csv:3:4", "UTF-8"])
+            "latin1.csv",
+            bytes: Array("text,label\nhello,greeting\ncaf".utf8) + [0xe9] + Array(",x\n".utf8))
+        try expectFailure(
+            triage, ["train", "--data", path], mentions: ["latin1.csv:3:4", "UTF-8"])
         try expectFailure(triage, ["classify", path], mentions: ["latin1.csv:3:4", "UTF-8"])
     }
 
@@ -88,16 +98,19 @@ import Testing
         try expectFailure(
             triage, ["review", "label", String(id), "timr"],
             mentions: ["has no label \"timr\"", "did you mean \"timer\"", "--new-label"])
-        try expectFailure(triage, ["review", "label", "9999", "timer"], mentions: ["no review case 9999"])
+        try expectFailure(
+            triage, ["review", "label", "9999", "timer"], mentions: ["no review case 9999"])
 
         // A real answer works once; a second answer is refused.
         #expect(try triage.run(["review", "label", String(id), "timer"]).status == 0)
-        try expectFailure(triage, ["review", "label", String(id), "payday"], mentions: ["already answered"])
+        try expectFailure(
+            triage, ["review", "label", String(id), "payday"], mentions: ["already answered"])
     }
 
     @Test func corruptQueueDatabase() throws {
         let triage = try preparedHome()
-        try triage.write("review/queue.sqlite", "this is not a database, it is a text file of some length\n")
+        try triage.write(
+            "review/queue.sqlite", "this is not a database, it is a text file of some length\n")
         try expectFailure(triage, ["review", "list"], mentions: ["queue.sqlite"])
         let input = try triage.write("in.txt", "hello\n")
         try expectFailure(triage, ["classify", input], mentions: ["queue.sqlite"])
@@ -116,6 +129,7 @@ import Testing
     @Test func singleLabelTrainingData() throws {
         let triage = try preparedHome()
         let path = try triage.write("one.csv", "text,label\nhello,greeting\nhi,greeting\n")
-        try expectFailure(triage, ["train", "--data", path, "--model", "other"], mentions: ["at least two"])
+        try expectFailure(
+            triage, ["train", "--data", path, "--model", "other"], mentions: ["at least two"])
     }
 }

@@ -29,7 +29,10 @@ import Testing
     @Test func unknownOptionIsAOneLineUsageError() throws {
         let result = try TriageProcess().run(["train", "--data", "x.csv", "--frobnicate"])
         #expect(result.status == 64)
-        #expect(result.stderr == "triage: error: unknown option '--frobnicate' for 'triage train' (see 'triage train --help')\n")
+        #expect(
+            result.stderr
+                == "triage: error: unknown option '--frobnicate' for 'triage train' (see 'triage train --help')\n"
+        )
         #expect(result.stdout.isEmpty)
     }
 
@@ -46,7 +49,9 @@ import Testing
         #expect(unknown.stderr.contains("unknown command 'trian'"))
         let number = try triage.run(["train", "--data", "x.csv", "--target-accuracy", "high"])
         #expect(number.status == 64)
-        #expect(number.stderr == "triage: error: option '--target-accuracy' needs a number, got 'high'\n")
+        #expect(
+            number.stderr
+                == "triage: error: option '--target-accuracy' needs a number, got 'high'\n")
         let range = try triage.run(["train", "--data", "x.csv", "--target-accuracy", "1.5"])
         #expect(range.status == 64)
         #expect(range.stderr.contains("target accuracy must be in (0, 1]"))
@@ -74,7 +79,9 @@ import Testing
 
         let input = try triage.write("in.txt", "set a timer\n")
         let after = try triage.run(["classify", input, "--dry-run", "--home", elsewhere.home.path])
-        let before = try triage.run(["classify", "--home=\(elsewhere.home.path)", "--dry-run", input])
+        let before = try triage.run([
+            "classify", "--home=\(elsewhere.home.path)", "--dry-run", input,
+        ])
         #expect(after.status == 0 && before.status == 0)
         #expect(after.stdout == before.stdout)
         #expect(after.stdout.contains("\"label\":\"timer\""))

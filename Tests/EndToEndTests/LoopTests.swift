@@ -17,13 +17,18 @@ import Testing
 
         // Train: a version is published and its figures are printed.
         let trained = try triage.run([
-            "train", "--data", trainPath, "--calibration", calibrationPath, "--target-accuracy", "0.95",
+            "train", "--data", trainPath, "--calibration", calibrationPath, "--target-accuracy",
+            "0.95",
         ])
         #expect(trained.status == 0, "\(trained.stderr)")
         #expect(trained.stdout.contains("model default version 1"))
         #expect(trained.stdout.contains("expected coverage"))
-        #expect(FileManager.default.fileExists(atPath: triage.path("models/default/versions/1/weights.bin")))
-        #expect(try String(contentsOfFile: triage.path("models/default/CURRENT"), encoding: .utf8) == "1\n")
+        #expect(
+            FileManager.default.fileExists(
+                atPath: triage.path("models/default/versions/1/weights.bin")))
+        #expect(
+            try String(contentsOfFile: triage.path("models/default/CURRENT"), encoding: .utf8)
+                == "1\n")
 
         // Classify in-scope queries: one decision per input, in order, mostly right.
         let classified = try triage.run(["classify", testPath])
@@ -31,7 +36,9 @@ import Testing
         let decisions = try classified.jsonLines()
         #expect(decisions.count == test.count)
         #expect(decisions.map { $0["index"] as? Int } == Array(0..<test.count))
-        var right = 0, automated = 0, automatedRight = 0
+        var right = 0
+        var automated = 0
+        var automatedRight = 0
         for (decision, row) in zip(decisions, test) {
             let label = decision["label"] as? String
             #expect(decision["confidence"] is Double)
@@ -53,9 +60,11 @@ import Testing
 
         // Out-of-scope queries are deferred far more often.
         let oos = try triage.run(["classify", oosPath]).jsonLines()
-        let oosDeferral = Double(oos.filter { $0["decision"] as? String == "deferred" }.count)
+        let oosDeferral =
+            Double(oos.filter { $0["decision"] as? String == "deferred" }.count)
             / Double(oos.count)
-        #expect(oosDeferral >= inScopeDeferral + 0.2, "in-scope \(inScopeDeferral), oos \(oosDeferral)")
+        #expect(
+            oosDeferral >= inScopeDeferral + 0.2, "in-scope \(inScopeDeferral), oos \(oosDeferral)")
 
         // The same inputs deferred again join their existing cases.
         let before = try triage.run(["review", "list", "--json"]).jsonLines()
@@ -73,7 +82,9 @@ import Testing
             let result = try triage.run(["review", "label", String(id), "oos", "--new-label"])
             #expect(result.status == 0, "\(result.stderr)")
         }
-        let shown = try triage.run(["review", "show", String(answered.first!.0["case"] as! Int), "--json"])
+        let shown = try triage.run([
+            "review", "show", String(answered.first!.0["case"] as! Int), "--json",
+        ])
         #expect(try shown.jsonLines().first?["status"] as? String == "answered")
         #expect(try shown.jsonLines().first?["answer"] as? String == "oos")
 
@@ -82,18 +93,23 @@ import Testing
         #expect(retrained.status == 0, "\(retrained.stderr)")
         #expect(retrained.stdout.contains("version 2"))
         #expect(retrained.stdout.contains("reviewed cases used"))
-        let manifest = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: triage.path("models/default/versions/2/manifest.json"))))
+        let manifest =
+            try JSONSerialization.jsonObject(
+                with: Data(
+                    contentsOf: URL(
+                        fileURLWithPath: triage.path("models/default/versions/2/manifest.json"))))
             as? [String: Any]
         let training = manifest?["training"] as? [String: Any]
-        let used = (training?["reviewed_cases"] as? [[String: Any]])?.compactMap { $0["id"] as? Int } ?? []
+        let used =
+            (training?["reviewed_cases"] as? [[String: Any]])?.compactMap { $0["id"] as? Int } ?? []
         #expect(Set(used) == Set(answered.map { $0.0["case"] as! Int }))
         #expect((manifest?["labels"] as? [String])?.contains("oos") == true)
         #expect(manifest?["parent_version"] as? Int == 1)
 
         // The loop closes: the answered inputs are now deferred less.
         let answeredTexts = answered.map { $0.1.text }.joined(separator: "\n") + "\n"
-        let reclassified = try triage.run(["classify", "--dry-run", "-"], stdin: answeredTexts).jsonLines()
+        let reclassified = try triage.run(["classify", "--dry-run", "-"], stdin: answeredTexts)
+            .jsonLines()
         #expect(reclassified.count == answered.count)
         let stillDeferred = reclassified.filter { $0["decision"] as? String == "deferred" }.count
         #expect(stillDeferred < answered.count)
@@ -108,7 +124,8 @@ import Testing
 
         // Standard input: one input per line, blank lines skipped.
         let piped = try triage.run(
-            ["classify", "--dry-run"], stdin: "translate hello into french\n\nset a timer for 5 minutes\n")
+            ["classify", "--dry-run"],
+            stdin: "translate hello into french\n\nset a timer for 5 minutes\n")
         let decisions = try piped.jsonLines()
         #expect(decisions.count == 2)
         #expect(decisions.first?["label"] as? String == "translate")
@@ -116,13 +133,21 @@ import Testing
 
         // JSON Lines with a differently named column, and CSV/table output.
         let jsonl = try triage.write(
-            "inputs.jsonl", #"{"id": 1, "query": "what is my payday"}"# + "\n" + #"{"id": 2, "query": "i lost my phone"}"# + "\n")
-        let csv = try triage.run(["classify", jsonl, "--text", "query", "--format", "csv", "--dry-run"])
+            "inputs.jsonl",
+            #"{"id": 1, "query": "what is my payday"}"# + "\n"
+                + #"{"id": 2, "query": "i lost my phone"}"# + "\n")
+        let csv = try triage.run([
+            "classify", jsonl, "--text", "query", "--format", "csv", "--dry-run",
+        ])
         #expect(csv.status == 0, "\(csv.stderr)")
-        #expect(csv.lines.first == "index,label,confidence,decision,reason,case,model_version,alternatives")
+        #expect(
+            csv.lines.first
+                == "index,label,confidence,decision,reason,case,model_version,alternatives")
         #expect(csv.lines.count == 3)
         #expect(csv.lines[1].hasPrefix("0,payday,"))
-        let table = try triage.run(["classify", "--format", "table", "--dry-run", jsonl, "--text", "query"])
+        let table = try triage.run([
+            "classify", "--format", "table", "--dry-run", jsonl, "--text", "query",
+        ])
         #expect(table.lines.count == 3)
         #expect(table.lines[2].contains("find_phone"))
     }

@@ -17,11 +17,13 @@ import Testing
     @Test func retrainKeepsAnswersWhenTheQueueIsLostAndSkipsWhenNothingIsNew() throws {
         let triage = try trainedHome()
         let outOfScope = try Slices.clinc("oos_test.csv", labels: ["oos"], perLabel: 60)
-        let queued = try triage.run(["classify", "-"], stdin: outOfScope.map { $0.text + "\n" }.joined())
+        let queued = try triage.run(
+            ["classify", "-"], stdin: outOfScope.map { $0.text + "\n" }.joined())
         let ids = try queued.jsonLines().compactMap { $0["case"] as? Int }.prefix(5)
         #expect(ids.count == 5)
         for id in ids {
-            #expect(try triage.run(["review", "label", String(id), "oos", "--new-label"]).status == 0)
+            #expect(
+                try triage.run(["review", "label", String(id), "oos", "--new-label"]).status == 0)
         }
         let first = try triage.run(["retrain"])
         #expect(first.status == 0, "\(first.stderr)")
@@ -37,9 +39,14 @@ import Testing
         try FileManager.default.removeItem(atPath: triage.path("review/queue.sqlite"))
         let forced = try triage.run(["retrain", "--force"])
         #expect(forced.status == 0, "\(forced.stderr)")
-        #expect(forced.stderr.contains("5 answers version 2 learned from are no longer in the queue"))
-        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(
-            fileURLWithPath: triage.path("models/default/versions/3/manifest.json")))) as? [String: Any]
+        #expect(
+            forced.stderr.contains("5 answers version 2 learned from are no longer in the queue"))
+        let manifest =
+            try JSONSerialization.jsonObject(
+                with: Data(
+                    contentsOf: URL(
+                        fileURLWithPath: triage.path("models/default/versions/3/manifest.json"))))
+            as? [String: Any]
         let reviewed = (manifest?["training"] as? [String: Any])?["reviewed_cases"] as? [Any]
         #expect(reviewed?.count == 5)
         #expect((manifest?["labels"] as? [String])?.contains("oos") == true)
@@ -87,7 +94,9 @@ import Testing
 
     @Test func rowsWithoutInputAreRefusedAtTraining() throws {
         let triage = try TriageProcess()
-        let path = try triage.write("gap.jsonl", """
+        let path = try triage.write(
+            "gap.jsonl",
+            """
             {"text": "set a timer", "label": "timer"}
             {"label": "timer"}
             {"text": "wake me up", "label": "alarm"}
@@ -95,7 +104,10 @@ import Testing
             """)
         let result = try triage.run(["train", "--data", path])
         #expect(result.status == 1)
-        #expect(result.stderr == "triage: error: \(path):2: row has no value in column \"text\"; fill it in, or remove the row\n")
+        #expect(
+            result.stderr
+                == "triage: error: \(path):2: row has no value in column \"text\"; fill it in, or remove the row\n"
+        )
     }
 
     @Test func outputFailuresAndEmptyHomeAreErrors() throws {
@@ -111,7 +123,8 @@ import Testing
         try process.run()
         process.waitUntilExit()
         #expect(process.terminationStatus == 1)
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let message = String(
+            decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(message.contains("cannot write results"))
 
         let empty = try triage.run(["review", "list", "--home", ""])
@@ -132,7 +145,8 @@ import Testing
 
     @Test func evaluateWritesAnHTMLReport() throws {
         let triage = try trainedHome()
-        let test = try Slices.clinc("test.csv", labels: ["timer", "translate", "payday", "alarm"], perLabel: 20)
+        let test = try Slices.clinc(
+            "test.csv", labels: ["timer", "translate", "payday", "alarm"], perLabel: 20)
         let path = try triage.write("test.csv", Slices.csv(test))
         let report = triage.path("report.html")
         let result = try triage.run(["evaluate", "--data", path, "--report", report])

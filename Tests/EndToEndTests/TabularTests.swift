@@ -7,7 +7,8 @@ import Testing
     /// One row per message: its length and digit count (numeric, length sometimes
     /// missing), what kind of contact it carries (categorical), and the label.
     private func tabularRows(every step: Int, offset: Int) throws -> [[String]] {
-        let text = try String(contentsOfFile: TriageProcess.data("sms_spam/sms_spam.tsv"), encoding: .utf8)
+        let text = try String(
+            contentsOfFile: TriageProcess.data("sms_spam/sms_spam.tsv"), encoding: .utf8)
         var rows: [[String]] = []
         for (index, line) in text.split(separator: "\n").dropFirst().enumerated()
         where index % step == offset {
@@ -15,7 +16,8 @@ import Testing
             guard parts.count == 2 else { continue }
             let message = parts[1]
             let digits = message.filter(\.isNumber).count
-            let contact = message.lowercased().contains("www.") || message.contains("http")
+            let contact =
+                message.lowercased().contains("www.") || message.contains("http")
                 ? "link" : (digits >= 10 ? "phone" : "none")
             let length = index % 17 == 0 ? "" : String(message.count)
             rows.append([length, String(digits), contact, parts[0]])
@@ -35,7 +37,9 @@ import Testing
         // Columns are typed from the data: two numeric, one categorical.
         let trained = try triage.run(["train", "--data", train, "--class-weight", "balanced"])
         #expect(trained.status == 0, "\(trained.stderr)")
-        #expect(trained.stdout.contains("inputs: length (numeric), digits (numeric), contact (categorical)"))
+        #expect(
+            trained.stdout.contains(
+                "inputs: length (numeric), digits (numeric), contact (categorical)"))
 
         // Evaluated on the other half, it finds spam from counts alone.
         let evaluated = try triage.run(["evaluate", "--data", test, "--json"])
@@ -49,7 +53,9 @@ import Testing
 
         // Prediction copes with a missing number, an unreadable one and an unseen
         // category; none of them is fatal.
-        let odd = try triage.write("odd.csv", """
+        let odd = try triage.write(
+            "odd.csv",
+            """
             length,digits,contact
             ,14,phone
             150,many,email
@@ -81,7 +87,8 @@ import Testing
 
     @Test func forcedKindsAndMixedTextAndNumbers() throws {
         let triage = try TriageProcess()
-        let text = try String(contentsOfFile: TriageProcess.data("sms_spam/sms_spam.tsv"), encoding: .utf8)
+        let text = try String(
+            contentsOfFile: TriageProcess.data("sms_spam/sms_spam.tsv"), encoding: .utf8)
         var rows = "message,digits,label\n"
         for line in text.split(separator: "\n").dropFirst().prefix(1500) {
             let parts = line.split(separator: "\t", maxSplits: 1).map(String.init)
@@ -95,7 +102,9 @@ import Testing
         #expect(trained.status == 0, "\(trained.stderr)")
         #expect(trained.stdout.contains("inputs: message (text), digits (categorical)"))
 
-        let conflicting = try triage.run(["train", "--data", train, "--text", "digits", "--numeric", "digits"])
+        let conflicting = try triage.run([
+            "train", "--data", train, "--text", "digits", "--numeric", "digits",
+        ])
         #expect(conflicting.status == 64)
         let notNumbers = try triage.run(["train", "--data", train, "--numeric", "message"])
         #expect(notNumbers.status == 1)

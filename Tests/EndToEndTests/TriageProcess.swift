@@ -12,8 +12,9 @@ struct TriageProcess {
         /// Standard output as JSON objects, one per line.
         func jsonLines() throws -> [[String: Any]] {
             try lines.map { line in
-                guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8))
-                    as? [String: Any]
+                guard
+                    let object = try JSONSerialization.jsonObject(with: Data(line.utf8))
+                        as? [String: Any]
                 else { throw CocoaError(.coderReadCorrupt) }
                 return object
             }
@@ -69,7 +70,8 @@ struct TriageProcess {
     }
 
     /// Runs `triage` with `TRIAGE_HOME` set to this home.
-    func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws
+    func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:])
+        throws
         -> Result
     {
         let process = Process()
@@ -130,8 +132,11 @@ struct TriageProcess {
 /// Small slices of the bundled CLINC150 data, so end-to-end tests train in seconds.
 enum Slices {
     /// Rows of a CLINC150 CSV file whose label is in `labels`, at most `perLabel` each.
-    static func clinc(_ file: String, labels: Set<String>, perLabel: Int) throws -> [(text: String, label: String)] {
-        let text = try String(contentsOfFile: TriageProcess.data("clinc150/\(file)"), encoding: .utf8)
+    static func clinc(_ file: String, labels: Set<String>, perLabel: Int) throws -> [(
+        text: String, label: String
+    )] {
+        let text = try String(
+            contentsOfFile: TriageProcess.data("clinc150/\(file)"), encoding: .utf8)
         var counts: [String: Int] = [:]
         var rows: [(String, String)] = []
         for line in text.split(whereSeparator: \.isNewline).dropFirst() {
@@ -156,7 +161,8 @@ enum Slices {
         guard let comma = line.lastIndex(of: ",") else { throw CocoaError(.coderReadCorrupt) }
         var sentence = String(line[..<comma])
         if sentence.hasPrefix("\"") && sentence.hasSuffix("\"") {
-            sentence = String(sentence.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
+            sentence = String(sentence.dropFirst().dropLast()).replacingOccurrences(
+                of: "\"\"", with: "\"")
         }
         return (sentence, String(line[line.index(after: comma)...]))
     }

@@ -1,5 +1,6 @@
-import Testing
 import Foundation
+import Testing
+
 @testable import TriageKit
 
 @Suite struct CalibrationTests {
@@ -41,7 +42,10 @@ import Foundation
             var u = Double.random(in: 0..<1, using: &generator)
             var label = 3
             for c in 0..<4 {
-                if u < p[c] { label = c; break }
+                if u < p[c] {
+                    label = c
+                    break
+                }
                 u -= p[c]
             }
             targets.append(Int32(label))
@@ -107,11 +111,13 @@ import Foundation
 @Suite struct IsotonicTests {
     @Test func poolAdjacentViolatorsOnAHandCheckedSequence() {
         // 3 > 2 pools to 2.5; then 4 > 3 pools to 3.5; 5 stays.
-        #expect(IsotonicRegression.poolAdjacentViolators([1, 3, 2, 4, 3, 5])
-            == [1, 2.5, 2.5, 3.5, 3.5, 5])
+        #expect(
+            IsotonicRegression.poolAdjacentViolators([1, 3, 2, 4, 3, 5])
+                == [1, 2.5, 2.5, 3.5, 3.5, 5])
         // A decreasing run pools into its mean, weighted.
-        #expect(IsotonicRegression.poolAdjacentViolators([3, 2, 1], weights: [1, 1, 2])
-            == [1.75, 1.75, 1.75])
+        #expect(
+            IsotonicRegression.poolAdjacentViolators([3, 2, 1], weights: [1, 1, 2])
+                == [1.75, 1.75, 1.75])
         // Already increasing: unchanged.
         #expect(IsotonicRegression.poolAdjacentViolators([0, 0.5, 0.5, 1]) == [0, 0.5, 0.5, 1])
     }
@@ -121,7 +127,10 @@ import Foundation
         // y 1 at 0.2: blocks {0.1: 0}, {0.2, 0.3, 0.4: 2/3}.
         let map = IsotonicRegression.fit(x: [0.4, 0.1, 0.3, 0.2], y: [0, 0, 1, 1])
         #expect(map.x == [0.1, 0.2, 0.4])
-        #expect(map.y.map { rounded($0, places: 9) } == [0, rounded(2.0 / 3.0, places: 9), rounded(2.0 / 3.0, places: 9)])
+        #expect(
+            map.y.map { rounded($0, places: 9) } == [
+                0, rounded(2.0 / 3.0, places: 9), rounded(2.0 / 3.0, places: 9),
+            ])
         #expect(map(0.05) == 0)
         #expect(abs(map(0.15) - 1.0 / 3.0) < 1e-12)
         #expect(abs(map(0.9) - 2.0 / 3.0) < 1e-12)
@@ -145,7 +154,8 @@ import Foundation
     }
 
     @Test func separableDataStaysFinite() {
-        let platt = PlattScaling.fit(margins: [-2, -1, 1, 2], positive: [false, false, true, true])
+        let platt = PlattScaling.fit(
+            margins: [-2, -1, 1, 2], positive: [false, false, true, true])
         #expect(platt.slope.isFinite && platt.intercept.isFinite)
         #expect(platt.probability(margin: 2) < 1)
     }
@@ -160,7 +170,8 @@ import Foundation
         var generator = SeededGenerator(seed: 9)
         let logits = (0..<600).map { _ in Float.random(in: -3...3, using: &generator) }
         let targets = (0..<200).map { _ in Int32.random(in: 0...2, using: &generator) }
-        let calibrator = try Calibrator.fit(.isotonic, logits: logits, targets: targets, classCount: 3)
+        let calibrator = try Calibrator.fit(
+            .isotonic, logits: logits, targets: targets, classCount: 3)
         let probabilities = calibrator.probabilities(logits, classCount: 3)
         for row in 0..<200 {
             let sum = probabilities[(row * 3)..<(row * 3 + 3)].reduce(0, +)

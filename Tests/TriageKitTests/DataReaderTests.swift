@@ -1,10 +1,11 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import TriageKit
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // MARK: - Helpers
@@ -132,23 +133,25 @@ private let packageRoot = URL(fileURLWithPath: #filePath)
             "text,label\n\"hello, world\",greet\n\"she said \"\"hi\"\"\",quote\n\"\",empty\n",
             .csv)
         #expect(result.columns == ["text", "label"])
-        #expect(result.cells == [
-            ["hello, world", "greet"],
-            ["she said \"hi\"", "quote"],
-            ["", "empty"],
-        ])
+        #expect(
+            result.cells == [
+                ["hello, world", "greet"],
+                ["she said \"hi\"", "quote"],
+                ["", "empty"],
+            ])
         #expect(result.lines == [2, 3, 4])
     }
 
     @Test func quotedFieldSpansLinesAndLaterRowsCountThem() throws {
         let result = try read(
             "text,label\n\"line one\nline two\",a\nnext,b\n\"x\r\ny\",c\r\nlast,d\n", .csv)
-        #expect(result.cells == [
-            ["line one\nline two", "a"],
-            ["next", "b"],
-            ["x\r\ny", "c"],
-            ["last", "d"],
-        ])
+        #expect(
+            result.cells == [
+                ["line one\nline two", "a"],
+                ["next", "b"],
+                ["x\r\ny", "c"],
+                ["last", "d"],
+            ])
         #expect(result.lines == [2, 4, 5, 7])
     }
 
@@ -194,16 +197,18 @@ private let packageRoot = URL(fileURLWithPath: #filePath)
 
     @Test func rowWithExtraFieldPointsAtIt() throws {
         let error = readError("text,label\nfoo,bar\nhello,world,extra\n", .csv)
-        #expect(error?.description
-            == "input:3:13: row has 3 fields but the header has 2; "
+        #expect(
+            error?.description
+                == "input:3:13: row has 3 fields but the header has 2; "
                 + "quote fields that contain commas")
         #expect(error?.location == Location(file: "input", line: 3, column: 13))
     }
 
     @Test func rowWithMissingFieldPointsAtLineEnd() throws {
         let error = readError("text,label\nlonely\r\n", .csv)
-        #expect(error?.description
-            == "input:2:7: row has 1 field but the header has 2; "
+        #expect(
+            error?.description
+                == "input:2:7: row has 1 field but the header has 2; "
                 + "give every column a value, empty if need be")
     }
 
@@ -214,15 +219,17 @@ private let packageRoot = URL(fileURLWithPath: #filePath)
 
     @Test func unterminatedQuoteNamesWhereTheFieldStarted() throws {
         let error = readError("text,label\nok,1\nbad,\"never closed\nmore text\n", .csv)
-        #expect(error?.description
-            == "input:3:5: quoted field is not closed before the end of the file; "
+        #expect(
+            error?.description
+                == "input:3:5: quoted field is not closed before the end of the file; "
                 + "close the quote, or write a quote inside it as two quotes (\"\")")
     }
 
     @Test func textAfterClosingQuoteIsAnError() throws {
         let error = readError("text,label\n\"abc\"d,x\n", .csv)
-        #expect(error?.description
-            == "input:2:6: unexpected text after a closing quote; "
+        #expect(
+            error?.description
+                == "input:2:6: unexpected text after a closing quote; "
                 + "write a quote inside a quoted field as two quotes (\"\")")
         let beforeCR = readError("text,label\nx,\"abc\"\rz\n", .csv)
         #expect(beforeCR?.location == Location(file: "input", line: 2, column: 8))
@@ -232,8 +239,9 @@ private let packageRoot = URL(fileURLWithPath: #filePath)
         // "café," is 5 characters but 6 bytes: the column counts characters.
         let bytes = Array("text,label\nok,1\ncafé,\"x".utf8) + [0xFF] + Array("y\"\n".utf8)
         let error = readError(bytes, .csv)
-        #expect(error?.description
-            == "input:3:8: invalid UTF-8; convert the file to UTF-8, for example with iconv")
+        #expect(
+            error?.description
+                == "input:3:8: invalid UTF-8; convert the file to UTF-8, for example with iconv")
     }
 
     @Test func invalidUTF8InHeaderAndInLaterLineOfField() throws {
@@ -246,15 +254,17 @@ private let packageRoot = URL(fileURLWithPath: #filePath)
 
     @Test func duplicateHeaderNameIsAnError() throws {
         let error = readError("text,label,text\nx,y,z\n", .csv)
-        #expect(error?.description
-            == "input:1:12: column \"text\" appears twice in the header (fields 1 and 3); "
+        #expect(
+            error?.description
+                == "input:1:12: column \"text\" appears twice in the header (fields 1 and 3); "
                 + "give every column a unique name")
     }
 
     @Test func emptyHeaderNameIsAnError() throws {
         let error = readError("text,,label\n", .csv)
-        #expect(error?.description
-            == "input:1:6: header field 2 has no name; give every column a name")
+        #expect(
+            error?.description
+                == "input:1:6: header field 2 has no name; give every column a name")
     }
 
     @Test(arguments: ["", "\u{FEFF}", "\n\r\n\n"])
@@ -266,12 +276,13 @@ private let packageRoot = URL(fileURLWithPath: #filePath)
 
     @Test func errorsNameTheFieldNotItsContents() throws {
         let secret = "secret-text"
-        let inputs = [
-            "text,label\n\(secret),\(secret),\(secret)\n",
-            "text,label\n\"\(secret)\"\(secret),x\n",
-            "text,label\n\"\(secret)\n",
-            "text,label\n\(secret)\n",
-        ].map { Array($0.utf8) } + [Array("text,label\n\(secret) ".utf8) + [0xFF, 0x0A]]
+        let inputs =
+            [
+                "text,label\n\(secret),\(secret),\(secret)\n",
+                "text,label\n\"\(secret)\"\(secret),x\n",
+                "text,label\n\"\(secret)\n",
+                "text,label\n\(secret)\n",
+            ].map { Array($0.utf8) } + [Array("text,label\n\(secret) ".utf8) + [0xFF, 0x0A]]
         for input in inputs {
             let error = readError(input, .csv)
             #expect(error != nil)
@@ -286,11 +297,12 @@ private let packageRoot = URL(fileURLWithPath: #filePath)
         let table = try Table.read(path: path)
         #expect(table.source == path)
         #expect(table.columns == ["text", "label"])
-        #expect(table.rows == [
-            Row(cells: ["Hello, world", "greeting"], line: 2),
-            Row(cells: ["She said \"hi\"\r\nand left", "quote"], line: 3),
-            Row(cells: ["plain text", "other"], line: 6),
-        ])
+        #expect(
+            table.rows == [
+                Row(cells: ["Hello, world", "greeting"], line: 2),
+                Row(cells: ["She said \"hi\"\r\nand left", "quote"], line: 3),
+                Row(cells: ["plain text", "other"], line: 6),
+            ])
     }
 }
 
@@ -299,15 +311,17 @@ private let packageRoot = URL(fileURLWithPath: #filePath)
 @Suite struct TSVReaderTests {
     @Test func quotesAreLiteralText() throws {
         // Line 284 of sms_spam.tsv, verbatim.
-        let message = "\"Wen u miss someone, the person is definitely special for u..... "
+        let message =
+            "\"Wen u miss someone, the person is definitely special for u..... "
             + "But if the person is so special, why to miss them, just Keep-in-touch\" gdeve.."
         let result = try read(
             "Label\tSMS\nham\t\(message)\nspam\t\"unclosed, \"\"doubled\"\"\n", .tsv)
         #expect(result.columns == ["Label", "SMS"])
-        #expect(result.cells == [
-            ["ham", message],
-            ["spam", "\"unclosed, \"\"doubled\"\""],
-        ])
+        #expect(
+            result.cells == [
+                ["ham", message],
+                ["spam", "\"unclosed, \"\"doubled\"\""],
+            ])
     }
 
     @Test func crlfBomBlankLinesAndEmptyFields() throws {
@@ -320,8 +334,9 @@ private let packageRoot = URL(fileURLWithPath: #filePath)
 
     @Test func raggedRowPointsAtExtraField() throws {
         let error = readError("a\tb\nx\ty\tz\n", .tsv)
-        #expect(error?.description
-            == "input:2:5: row has 3 fields but the header has 2; "
+        #expect(
+            error?.description
+                == "input:2:5: row has 3 fields but the header has 2; "
                 + "remove tabs from inside fields")
         let short = readError("a\tb\nxyz\n", .tsv)
         #expect(short?.location == Location(file: "input", line: 2, column: 4))
@@ -345,10 +360,11 @@ private let packageRoot = URL(fileURLWithPath: #filePath)
                 + "\n" + #"{"text":"b","n":3.0,"x":-0.5,"ok":1e3,"no":12345678901234567890}"#,
             .jsonLines)
         #expect(result.columns == ["text", "n", "x", "ok", "no", "z"])
-        #expect(result.cells == [
-            ["hé\"llo", "3", "2.5", "true", "false", nil],
-            ["b", "3", "-0.5", "1000", "12345678901234567890", nil],
-        ])
+        #expect(
+            result.cells == [
+                ["hé\"llo", "3", "2.5", "true", "false", nil],
+                ["b", "3", "-0.5", "1000", "12345678901234567890", nil],
+            ])
     }
 
     @Test func columnsAreTheUnionOfKeysInOrderOfFirstAppearance() throws {
@@ -361,18 +377,20 @@ private let packageRoot = URL(fileURLWithPath: #filePath)
             """
         let result = try read(text, .jsonLines)
         #expect(result.columns == ["text", "label", "source", "zeta", "alpha"])
-        #expect(result.cells == [
-            ["a", "x", nil, nil, nil],
-            ["b", "y", nil, nil, nil],
-            ["c", nil, nil, nil, nil],
-            ["d", "z", "web", nil, nil],
-            [nil, nil, nil, "1", "2"],
-        ])
+        #expect(
+            result.cells == [
+                ["a", "x", nil, nil, nil],
+                ["b", "y", nil, nil, nil],
+                ["c", nil, nil, nil, nil],
+                ["d", "z", "web", nil, nil],
+                [nil, nil, nil, "1", "2"],
+            ])
         #expect(result.lines == [1, 2, 3, 4, 5])
     }
 
     @Test func earlierBatchesKeepTheirWidthAndReadAsNil() throws {
-        let text = "{\"text\":\"a\"}\n{\"text\":\"b\"}\n{\"text\":\"c\"}\n"
+        let text =
+            "{\"text\":\"a\"}\n{\"text\":\"b\"}\n{\"text\":\"c\"}\n"
             + "{\"text\":\"d\",\"label\":\"z\"}\n"
         let descriptor = pipeHolding(Array(text.utf8))
         defer { close(descriptor) }
@@ -416,20 +434,23 @@ private let packageRoot = URL(fileURLWithPath: #filePath)
 
     @Test func lineThatIsNotAnObjectIsAnError() throws {
         let array = readError("{\"a\":1}\n[1,2]\n", .jsonLines)
-        #expect(array?.description
-            == "input:2:1: line is JSON but not an object; write one JSON object per line")
+        #expect(
+            array?.description
+                == "input:2:1: line is JSON but not an object; write one JSON object per line")
         let string = readError("  \"just text\"\n", .jsonLines)
         #expect(string?.location == Location(file: "input", line: 1, column: 3))
         let broken = readError("{\"a\":1}\n\n{\"a\": \n", .jsonLines)
-        #expect(broken?.description
-            == "input:3: line is not valid JSON; write one JSON object per line")
+        #expect(
+            broken?.description
+                == "input:3: line is not valid JSON; write one JSON object per line")
         let trailing = readError("{\"a\":1} {\"b\":2}\n", .jsonLines)
         #expect(trailing?.location == Location(file: "input", line: 1))
     }
 
     @Test func invalidUTF8HasAColumn() throws {
-        let error = readError(Array("{\"a\":\"é".utf8) + [0xC0, 0xAF] + Array("\"}\n".utf8),
-                              .jsonLines)
+        let error = readError(
+            Array("{\"a\":\"é".utf8) + [0xC0, 0xAF] + Array("\"}\n".utf8),
+            .jsonLines)
         #expect(error?.location == Location(file: "input", line: 1, column: 8))
     }
 
@@ -448,9 +469,10 @@ private let packageRoot = URL(fileURLWithPath: #filePath)
             "\u{FEFF}first\r\n\r\n   \r\nsecond \"quoted\", with comma\n\tthird \n\u{3000}\nlast",
             .lines)
         #expect(result.columns == ["text"])
-        #expect(result.cells == [
-            ["first"], ["second \"quoted\", with comma"], ["\tthird "], ["last"],
-        ])
+        #expect(
+            result.cells == [
+                ["first"], ["second \"quoted\", with comma"], ["\tthird "], ["last"],
+            ])
         #expect(result.lines == [1, 4, 5, 7])
     }
 
@@ -576,8 +598,9 @@ private func writePieces(_ pieces: [[UInt8]], to descriptor: Int32, pause: useco
         let first = try reader.nextBatch(maxRows: 100)
         gotFirstRow.signal()
         #expect(first == [Row(cells: ["hello, world", "greet"], line: 2)])
-        #expect(try reader.nextBatch(maxRows: 100)
-            == [Row(cells: ["bye", "farewell"], line: 3)])
+        #expect(
+            try reader.nextBatch(maxRows: 100)
+                == [Row(cells: ["bye", "farewell"], line: 3)])
         #expect(try reader.nextBatch(maxRows: 100) == nil)
         writerDone.wait()
         #expect(!timedOut.isSet, "the reader waited for a full batch")
@@ -636,20 +659,27 @@ private func writePieces(_ pieces: [[UInt8]], to descriptor: Int32, pause: useco
         #expect(table.columns == ["text", "label"])
         #expect(table.rows.count == rows)
         #expect(table.rows.last?.line == rows + 1)
-        #expect(table.rows.allSatisfy { row in
-            row.cells.allSatisfy { !($0 ?? "").contains("\r") && !($0 ?? "").isEmpty }
-        })
+        #expect(
+            table.rows.allSatisfy { row in
+                row.cells.allSatisfy { !($0 ?? "").contains("\r") && !($0 ?? "").isEmpty }
+            })
     }
 
     @Test func clinc150TrainStartsAsPublished() throws {
         let path = packageRoot.appendingPathComponent("data/clinc150/train.csv").path
         let table = try Table.read(path: path)
-        #expect(table.rows.first?.cells
-            == ["what expression would i use to say i love you if i were an italian",
-                "translate"])
-        #expect(table.rows[1].cells
-            == ["can you tell me how to say 'i do not speak much spanish', in spanish",
-                "translate"])
+        #expect(
+            table.rows.first?.cells
+                == [
+                    "what expression would i use to say i love you if i were an italian",
+                    "translate",
+                ])
+        #expect(
+            table.rows[1].cells
+                == [
+                    "can you tell me how to say 'i do not speak much spanish', in spanish",
+                    "translate",
+                ])
     }
 
     @Test func smsSpamKeepsLiteralQuotes() throws {
@@ -658,11 +688,12 @@ private func writePieces(_ pieces: [[UInt8]], to descriptor: Int32, pause: useco
         #expect(table.columns == ["Label", "SMS"])
         #expect(table.rows.count == 5_574)
         let row = try #require(table.rows.first { $0.line == 284 })
-        #expect(row.cells == [
-            "ham",
-            "\"Wen u miss someone, the person is definitely special for u..... "
-                + "But if the person is so special, why to miss them, just Keep-in-touch\" gdeve..",
-        ])
+        #expect(
+            row.cells == [
+                "ham",
+                "\"Wen u miss someone, the person is definitely special for u..... "
+                    + "But if the person is so special, why to miss them, just Keep-in-touch\" gdeve..",
+            ])
         #expect(Set(table.rows.compactMap { $0.cells[0] }) == ["ham", "spam"])
     }
 }

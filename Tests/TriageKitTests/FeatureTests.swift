@@ -1,18 +1,21 @@
 import Testing
+
 @testable import TriageKit
 
 @Suite struct FeatureTests {
     @Test func tokenizerLowercasesAndKeepsInnerApostrophes() {
         var tokenizer = Tokenizer()
-        #expect(tokenizer.words(in: "Don't STOP me now, I'm having_fun!")
-            == ["don't", "stop", "me", "now", "i'm", "having_fun"])
+        #expect(
+            tokenizer.words(in: "Don't STOP me now, I'm having_fun!")
+                == ["don't", "stop", "me", "now", "i'm", "having_fun"])
         #expect(tokenizer.words(in: "rock 'n' roll’s") == ["rock", "n", "roll's"])
     }
 
     @Test func tokenizerHandlesOtherScripts() {
         var tokenizer = Tokenizer()
-        #expect(tokenizer.words(in: "Ünïcödé ΣΟΦΙΑ straße — naïve café 12,5€")
-            == ["ünïcödé", "σοφια", "strasse", "naïve", "café", "12", "5"])
+        #expect(
+            tokenizer.words(in: "Ünïcödé ΣΟΦΙΑ straße — naïve café 12,5€")
+                == ["ünïcödé", "σοφια", "strasse", "naïve", "café", "12", "5"])
         #expect(tokenizer.words(in: "नमस्ते दुनिया") == ["नमस्ते", "दुनिया"])
         #expect(tokenizer.words(in: "  ,,, ").isEmpty)
     }
@@ -25,12 +28,16 @@ import Testing
 
     @Test func tokenizerTurnsAddressesAndLongNumbersIntoShapes() {
         var tokenizer = Tokenizer()
-        #expect(tokenizer.words(in: "Claim at www.dbuk.net/win now!")
-            == ["claim", "at", "<url>", "dbuk.net", "now"])
-        #expect(tokenizer.words(in: "see (https://Example.com:8080/a?b=1), or mail Bob@Mail.example.org.")
-            == ["see", "<url>", "example.com", "or", "mail", "<email>", "mail.example.org"])
-        #expect(tokenizer.words(in: "call 09061701461 or 911 by 2024")
-            == ["call", "<number:11>", "or", "911", "by", "2024"])
+        #expect(
+            tokenizer.words(in: "Claim at www.dbuk.net/win now!")
+                == ["claim", "at", "<url>", "dbuk.net", "now"])
+        #expect(
+            tokenizer.words(
+                in: "see (https://Example.com:8080/a?b=1), or mail Bob@Mail.example.org.")
+                == ["see", "<url>", "example.com", "or", "mail", "<email>", "mail.example.org"])
+        #expect(
+            tokenizer.words(in: "call 09061701461 or 911 by 2024")
+                == ["call", "<number:11>", "or", "911", "by", "2024"])
         #expect(tokenizer.words(in: "the end. a@b") == ["the", "end", "a", "b"])
     }
 
@@ -86,7 +93,9 @@ import Testing
             InputColumn(name: "plan", kind: .categorical),
             InputColumn(name: "note", kind: .text),
         ]
-        let training: [[String?]] = [["30", "gold", "hello"], ["50", "basic", "hi"], [nil, "gold", ""]]
+        let training: [[String?]] = [
+            ["30", "gold", "hello"], ["50", "basic", "hi"], [nil, "gold", ""],
+        ]
         let (featurizer, rows) = try Featurizer.fit(rows: training, inputs: inputs, text: settings)
         // Text words 2, age value and missing flag, plan gold and basic: 6 buckets.
         #expect(featurizer.vocabulary.count == 6)
@@ -104,10 +113,15 @@ import Testing
 
     @Test func columnTypingGuessesKindsAndLearnsStatistics() throws {
         var examples = LabelledExamples(columns: ["age", "plan", "message"])
-        let messages = (0..<40).map { "message number \($0) about something rather long and unique" }
+        let messages = (0..<40).map {
+            "message number \($0) about something rather long and unique"
+        }
         for index in 0..<40 {
             examples.append(
-                row: [index % 7 == 0 ? "" : String(20 + index % 5), ["gold", "basic"][index % 2], messages[index]],
+                row: [
+                    index % 7 == 0 ? "" : String(20 + index % 5), ["gold", "basic"][index % 2],
+                    messages[index],
+                ],
                 label: "x")
         }
         let inputs = try ColumnTyping.infer(examples)
@@ -116,7 +130,9 @@ import Testing
 
         let forced = try ColumnTyping.infer(examples, forced: ["age": .categorical, "plan": .text])
         #expect(forced.map(\.kind) == [.categorical, .text, .text])
-        #expect(throws: TriageError.self) { try ColumnTyping.infer(examples, forced: ["plan": .numeric]) }
+        #expect(throws: TriageError.self) {
+            try ColumnTyping.infer(examples, forced: ["plan": .numeric])
+        }
     }
 
     @Test func transposeSwapsRowsAndColumns() {
@@ -157,7 +173,9 @@ import Testing
         json.null()
         json.endArray()
         json.endObject()
-        #expect(String(decoding: json.bytes, as: UTF8.self)
-            == #"{"text":"say \"hi\"\n\t\\ café \u0001","n":3,"p":0.123457,"list":[true,null]}"#)
+        #expect(
+            String(decoding: json.bytes, as: UTF8.self)
+                == #"{"text":"say \"hi\"\n\t\\ café \u0001","n":3,"p":0.123457,"list":[true,null]}"#
+        )
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TriageKit
 
 /// A manifest with everything the report reads.
@@ -6,7 +7,8 @@ private func manifest(labels: [String], threshold: Double?) -> ModelManifest {
     ModelManifest(
         format: ModelManifest.currentFormat, name: "support <desk>", version: 3,
         createdAt: "2025-01-02T03:04:05Z", parentVersion: nil, triageVersion: "0.1.0",
-        labels: labels, inputs: [InputColumn(name: "text", kind: .text)], features: TextFeatureSettings(),
+        labels: labels, inputs: [InputColumn(name: "text", kind: .text)],
+        features: TextFeatureSettings(),
         learner: LogisticRegressionSettings(),
         calibration: .init(.temperature(1.5)),
         deferral: .init(targetAccuracy: 0.95, threshold: threshold),
@@ -35,11 +37,14 @@ private func evaluation(_ matrix: ConfusionMatrix, threshold: Double? = 0.6) -> 
         let precision = predicted == 0 ? 0 : Double(right) / Double(predicted)
         let recall = support == 0 ? 0 : Double(right) / Double(support)
         let f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall)
-        perLabel.append(.init(
-            label: label, precision: precision, recall: recall, f1: f1, support: support))
+        perLabel.append(
+            .init(
+                label: label, precision: precision, recall: recall, f1: f1, support: support))
     }
     var confusions: [Evaluation.Confusion] = []
-    var examples = 0, correct = 0, unknown = 0
+    var examples = 0
+    var correct = 0
+    var unknown = 0
     for (row, truth) in matrix.truths.enumerated() {
         for (column, count) in matrix.counts[row].enumerated() {
             examples += count
@@ -47,8 +52,9 @@ private func evaluation(_ matrix: ConfusionMatrix, threshold: Double? = 0.6) -> 
             if matrix.predictions[column] == truth {
                 correct += count
             } else if count > 0 {
-                confusions.append(.init(
-                    truth: truth, predicted: matrix.predictions[column], count: count))
+                confusions.append(
+                    .init(
+                        truth: truth, predicted: matrix.predictions[column], count: count))
             }
         }
     }
@@ -106,7 +112,8 @@ private func occurrences(of needle: String, in text: String) -> Int {
 /// The text between `start` and the next `end` after it.
 private func slice(_ text: String, from start: String, to end: String) -> Substring? {
     guard let lower = text.range(of: start)?.upperBound,
-          let upper = text[lower...].range(of: end)?.lowerBound else { return nil }
+        let upper = text[lower...].range(of: end)?.lowerBound
+    else { return nil }
     return text[lower..<upper]
 }
 
@@ -124,15 +131,17 @@ private func slice(_ text: String, from start: String, to end: String) -> Substr
         ]
         let data = LabelledExamples(texts: examples.map(\.0), labels: examples.map(\.1))
         let artifacts = try Trainer.train(
-            TrainingInput(training: data, calibration: data, sources: [],
-                          calibrationSource: "the training data"),
+            TrainingInput(
+                training: data, calibration: data, sources: [],
+                calibrationSource: "the training data"),
             settings: TrainingSettings(
                 features: TextFeatureSettings(hashBits: 12, wordNgrams: 1),
                 targetAccuracy: 0.9))
         var test = data
-        test.append(contentsOf: LabelledExamples(
-            texts: ["bold research greeting", "what is the weather"],
-            labels: ["it's new", "it's new"]))
+        test.append(
+            contentsOf: LabelledExamples(
+                texts: ["bold research greeting", "what is the weather"],
+                labels: ["it's new", "it's new"]))
         let evaluation = Evaluation.run(artifacts.classifier, on: test)
         var model = artifacts.manifest
         model.name = "tiny"
@@ -155,8 +164,10 @@ private func slice(_ text: String, from start: String, to end: String) -> Substr
         for outside in ["<script", "<link", "<img", "src=", "href=", "@import", "url("] {
             #expect(!page.contains(outside), "\(outside) reaches outside the page")
         }
-        for heading in ["Reliability diagram", "Risk–coverage curve", "Confusion heat map",
-                        "Most frequent mistakes", "Per label, worst F1 first"] {
+        for heading in [
+            "Reliability diagram", "Risk–coverage curve", "Confusion heat map",
+            "Most frequent mistakes", "Per label, worst F1 first",
+        ] {
             #expect(page.contains("<h2>\(heading)</h2>"))
         }
     }
@@ -182,8 +193,10 @@ private func slice(_ text: String, from start: String, to end: String) -> Substr
             evaluation(matrix(labelCount: 3, mistakes: [(0, 1, 4)], unknown: false)),
             model: manifest(labels: labels, threshold: 0.6), dataDescription: "test",
             generatedAt: "now")
-        #expect(page.contains("<title>operating point: threshold 0.6000: coverage 70.0%, "
-            + "risk 0.0400</title><circle"))
+        #expect(
+            page.contains(
+                "<title>operating point: threshold 0.6000: coverage 70.0%, "
+                    + "risk 0.0400</title><circle"))
         #expect(page.contains("target: risk 0.0500 (accuracy 0.9500)"))
 
         let deferring = HTMLReport.render(
@@ -235,15 +248,19 @@ private func slice(_ text: String, from start: String, to end: String) -> Substr
         #expect(order[truth + 1] == "label_29" || order[truth - 1] == "label_29")
 
         let page = HTMLReport.render(
-            evaluation(confusion), model: manifest(labels: confusion.predictions,
-                                                   threshold: 0.6),
+            evaluation(confusion),
+            model: manifest(
+                labels: confusion.predictions,
+                threshold: 0.6),
             dataDescription: "test", generatedAt: "now")
         let svg = try #require(slice(page, from: "<h2>Confusion heat map</h2>", to: "</svg>"))
         #expect(occurrences(of: "rotate(-60)", in: String(svg)) == focus.columns.count)
         #expect(svg.contains("font-style=\"italic\">oos</text>"))
         #expect(svg.contains("<title>label_28 → label_29: 5 (25.0% of label_28)</title>"))
-        #expect(page.contains("Only the \(focus.rows.count) labels involved in the most "
-            + "mistakes are shown, out of 61"))
+        #expect(
+            page.contains(
+                "Only the \(focus.rows.count) labels involved in the most "
+                    + "mistakes are shown, out of 61"))
     }
 
     @Test func theHeatMapShowsEveryLabelWhenTheyFit() {
@@ -265,8 +282,10 @@ private func slice(_ text: String, from start: String, to end: String) -> Substr
         }
         let confusion = matrix(labelCount: 150, mistakes: mistakes, unknown: true)
         let page = HTMLReport.render(
-            evaluation(confusion), model: manifest(labels: confusion.predictions,
-                                                   threshold: 0.6),
+            evaluation(confusion),
+            model: manifest(
+                labels: confusion.predictions,
+                threshold: 0.6),
             dataDescription: "test", generatedAt: "now")
         #expect(page.utf8.count < 300_000, "\(page.utf8.count) bytes")
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TriageKit
 
 /// f(x) = Σ (a_i/2)(x_i − c_i)²: a separable quadratic with its minimum at c.
@@ -23,7 +24,8 @@ private struct Rosenbrock: DifferentiableObjective {
     var dimension: Int { 2 }
 
     func evaluate(_ point: [Float], gradient: inout [Float]) -> Double {
-        let x = Double(point[0]), y = Double(point[1])
+        let x = Double(point[0])
+        let y = Double(point[1])
         gradient[0] = Float(-2 * (1 - x) - 400 * x * (y - x * x))
         gradient[1] = Float(200 * (y - x * x))
         return (1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x)
@@ -57,8 +59,10 @@ private struct Rosenbrock: DifferentiableObjective {
         // rows are class 1; feature off: 1 of 4 rows is class 1.
         var rows = SparseMatrix(columnCount: 1)
         var targets: [Int32] = []
-        for (on, target) in [(true, 1), (true, 1), (true, 1), (true, 0),
-                             (false, 1), (false, 0), (false, 0), (false, 0)] {
+        for (on, target) in [
+            (true, 1), (true, 1), (true, 1), (true, 0),
+            (false, 1), (false, 0), (false, 0), (false, 0),
+        ] {
             rows.appendRow(columns: on ? [0] : [], values: on ? [1] : [])
             targets.append(Int32(target))
         }
@@ -82,17 +86,20 @@ private struct Rosenbrock: DifferentiableObjective {
             rows: rows, targets: [0, 1, 2], sampleWeights: [1, 2, 0.5], classCount: 3,
             regularization: 0.1)
         var generator = SeededGenerator(seed: 7)
-        let point = (0..<objective.dimension).map { _ in Float.random(in: -1...1, using: &generator) }
+        let point = (0..<objective.dimension).map { _ in Float.random(in: -1...1, using: &generator)
+        }
         var gradient = [Float](repeating: 0, count: objective.dimension)
         _ = objective.evaluate(point, gradient: &gradient)
 
         var scratch = gradient
         for index in 0..<objective.dimension {
-            var up = point, down = point
+            var up = point
+            var down = point
             up[index] += 1e-2
             down[index] -= 1e-2
-            let numeric = (objective.evaluate(up, gradient: &scratch)
-                - objective.evaluate(down, gradient: &scratch)) / 2e-2
+            let numeric =
+                (objective.evaluate(up, gradient: &scratch)
+                    - objective.evaluate(down, gradient: &scratch)) / 2e-2
             #expect(abs(numeric - Double(gradient[index])) < 2e-3, "component \(index)")
         }
     }

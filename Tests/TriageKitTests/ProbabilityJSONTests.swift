@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TriageKit
 
 /// The stored form of label probabilities must be exactly what `JSONEncoder` with

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TriageKit
 
 /// The migration runner, with step lists of the tests' own.
@@ -16,8 +17,9 @@ import Testing
         let error = #expect(throws: TriageError.self) {
             try ReviewQueueSchema.migrate(database, steps: broken, logger: .disabled)
         }
-        #expect(error?.message
-            == "cannot upgrade the database to schema version 3: table a already exists "
+        #expect(
+            error?.message
+                == "cannot upgrade the database to schema version 3: table a already exists "
                 + "(SQLITE_ERROR, code 1)")
         #expect(try database.userVersion() == 2)
         let tables = try database.prepare(

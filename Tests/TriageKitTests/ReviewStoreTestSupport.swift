@@ -35,19 +35,21 @@ struct EventRow: Equatable, CustomStringConvertible {
 extension SQLiteReviewStore {
     /// The event log, oldest first, read with a raw query; `caseID` keeps one case's.
     func eventRows(caseID: Int64? = nil) throws -> [EventRow] {
-        let statement = try database.prepare("""
+        let statement = try database.prepare(
+            """
             SELECT case_id, kind, reviewer, value, previous FROM events
             WHERE ?1 IS NULL OR case_id = ?1 ORDER BY id
             """)
         try statement.bind(caseID, at: 1)
         var rows: [EventRow] = []
         while try statement.step() {
-            rows.append(EventRow(
-                caseID: statement.int64(at: 0),
-                kind: statement.string(at: 1),
-                reviewer: statement.optionalString(at: 2),
-                value: statement.optionalString(at: 3),
-                previous: statement.optionalString(at: 4)))
+            rows.append(
+                EventRow(
+                    caseID: statement.int64(at: 0),
+                    kind: statement.string(at: 1),
+                    reviewer: statement.optionalString(at: 2),
+                    value: statement.optionalString(at: 3),
+                    previous: statement.optionalString(at: 4)))
         }
         return rows
     }

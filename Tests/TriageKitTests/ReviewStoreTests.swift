@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import TriageKit
 
 /// The SQLite review store, each behaviour checked in memory and on disk.
@@ -32,7 +33,7 @@ import Testing
         let first = try store.enqueue([deferred("a", predicted: "billing", confidence: 0.4)])
         let before = try store.reviewCase(id: first[0])
         let again = try store.enqueue([
-            deferred("a", version: 2, predicted: "refund", confidence: 0.6),
+            deferred("a", version: 2, predicted: "refund", confidence: 0.6)
         ])
 
         #expect(again == first)
@@ -41,14 +42,17 @@ import Testing
         #expect(merged.modelVersion == 2)
         #expect(merged.predicted == "refund")
         #expect(merged.confidence == 0.6)
-        #expect(merged.probabilities == deferred("a", predicted: "refund", confidence: 0.6)
-            .probabilities)
+        #expect(
+            merged.probabilities
+                == deferred("a", predicted: "refund", confidence: 0.6)
+                .probabilities)
         #expect(merged.createdAt == before.createdAt)
         #expect(try store.counts(model: nil) == [.pending: 1, .answered: 0])
-        #expect(try store.eventRows() == [
-            EventRow(caseID: 1, kind: "deferred", value: "billing"),
-            EventRow(caseID: 1, kind: "redeferred", value: "refund"),
-        ])
+        #expect(
+            try store.eventRows() == [
+                EventRow(caseID: 1, kind: "deferred", value: "billing"),
+                EventRow(caseID: 1, kind: "redeferred", value: "refund"),
+            ])
     }
 
     @Test(arguments: Storage.allCases)
@@ -57,15 +61,16 @@ import Testing
         let id = try store.enqueue([deferred("a", predicted: "billing")])[0]
         let answered = try store.answer(caseID: id, label: "refund", reviewer: "ana")
         let again = try store.enqueue([
-            deferred("a", version: 2, predicted: "other", confidence: 0.9),
+            deferred("a", version: 2, predicted: "other", confidence: 0.9)
         ])
 
         #expect(again == [id])
         var expected = answered
         expected.timesDeferred = 2
         #expect(try store.reviewCase(id: id) == expected)
-        #expect(try store.eventRows().last
-            == EventRow(caseID: id, kind: "redeferred", value: "other"))
+        #expect(
+            try store.eventRows().last
+                == EventRow(caseID: id, kind: "redeferred", value: "other"))
     }
 
     @Test(arguments: Storage.allCases)
@@ -84,7 +89,8 @@ import Testing
     @Test(arguments: Storage.allCases)
     func differentModelsDoNotMerge(storage: Storage) throws {
         let store = try StoreFixture(storage).store
-        let ids = try store.enqueue([deferred("a", model: "tickets")])
+        let ids =
+            try store.enqueue([deferred("a", model: "tickets")])
             + store.enqueue([deferred("a", model: "mail")])
         #expect(ids == [1, 2])
         #expect(try store.reviewCase(id: 1).timesDeferred == 1)
@@ -99,8 +105,9 @@ import Testing
             _ = try store.enqueue([deferred("a"), deferred("b", confidence: .nan)])
         }
         #expect(error?.code == .invalidArgument)
-        #expect(error?.description
-            == "deferred input 2 of 2 has a confidence or probability that is not "
+        #expect(
+            error?.description
+                == "deferred input 2 of 2 has a confidence or probability that is not "
                 + "a finite number")
         #expect(try store.counts(model: nil) == [.pending: 0, .answered: 0])
     }
@@ -125,17 +132,20 @@ import Testing
             deferred("c", confidence: 0.5), deferred("d", confidence: 0.3),
             deferred("e", model: "mail", confidence: 0.1),
         ])
-        #expect(try store.pendingCases(model: nil, limit: nil).map(\.text)
-            == ["e", "b", "d", "c", "a"])
+        #expect(
+            try store.pendingCases(model: nil, limit: nil).map(\.text)
+                == ["e", "b", "d", "c", "a"])
 
         // Skipped cases go behind the others, the most skipped last.
         try store.skip(caseID: 2, reviewer: "ana")
         try store.skip(caseID: 2, reviewer: "ben")
         try store.skip(caseID: 1, reviewer: "ana")
-        #expect(try store.pendingCases(model: "tickets", limit: nil).map(\.text)
-            == ["d", "c", "a", "b"])
-        #expect(try store.pendingCases(model: nil, limit: nil).map(\.text)
-            == ["e", "d", "c", "a", "b"])
+        #expect(
+            try store.pendingCases(model: "tickets", limit: nil).map(\.text)
+                == ["d", "c", "a", "b"])
+        #expect(
+            try store.pendingCases(model: nil, limit: nil).map(\.text)
+                == ["e", "d", "c", "a", "b"])
         #expect(try store.pendingCases(model: nil, limit: 3).map(\.text) == ["e", "d", "c"])
 
         // The limit cuts the list after the order is applied.
@@ -145,8 +155,9 @@ import Testing
 
         // Answered cases leave the list.
         try store.answer(caseID: 4, label: "billing", reviewer: "ana")
-        #expect(try store.pendingCases(model: "tickets", limit: nil).map(\.text)
-            == ["c", "a", "b"])
+        #expect(
+            try store.pendingCases(model: "tickets", limit: nil).map(\.text)
+                == ["c", "a", "b"])
 
         let error = #expect(throws: TriageError.self) {
             try store.pendingCases(model: nil, limit: -1)
@@ -199,9 +210,11 @@ import Testing
         #expect(answered.predicted == "billing")
         #expect(answered.answeredAt == 1_700_000_002)
         #expect(try store.reviewCase(id: id) == answered)
-        #expect(try store.eventRows(caseID: id).last == EventRow(
-            caseID: id, kind: "answered", reviewer: "ana", value: "refund",
-            previous: "billing"))
+        #expect(
+            try store.eventRows(caseID: id).last
+                == EventRow(
+                    caseID: id, kind: "answered", reviewer: "ana", value: "refund",
+                    previous: "billing"))
 
         // A second answer is refused and changes nothing.
         let eventCount = try store.eventRows().count
@@ -246,10 +259,11 @@ import Testing
         #expect(skipped.status == .pending)
         #expect(skipped.skips == 1)
         #expect(try store.skip(caseID: id, reviewer: "ben").skips == 2)
-        #expect(try store.eventRows(caseID: id).suffix(2) == [
-            EventRow(caseID: id, kind: "skipped", reviewer: "ana"),
-            EventRow(caseID: id, kind: "skipped", reviewer: "ben"),
-        ])
+        #expect(
+            try store.eventRows(caseID: id).suffix(2) == [
+                EventRow(caseID: id, kind: "skipped", reviewer: "ana"),
+                EventRow(caseID: id, kind: "skipped", reviewer: "ben"),
+            ])
 
         // An answered case cannot be skipped.
         try store.answer(caseID: id, label: "billing", reviewer: "ana")
@@ -270,14 +284,16 @@ import Testing
         _ = try store.enqueue([deferred("a", predicted: "refund")])
         try store.answer(caseID: 1, label: "spam", reviewer: "ben")
 
-        #expect(try store.eventRows() == [
-            EventRow(caseID: 1, kind: "deferred", value: "billing"),
-            EventRow(caseID: 2, kind: "deferred", value: "billing"),
-            EventRow(caseID: 1, kind: "skipped", reviewer: "ana"),
-            EventRow(caseID: 1, kind: "redeferred", value: "refund"),
-            EventRow(caseID: 1, kind: "answered", reviewer: "ben", value: "spam",
-                     previous: "refund"),
-        ])
+        #expect(
+            try store.eventRows() == [
+                EventRow(caseID: 1, kind: "deferred", value: "billing"),
+                EventRow(caseID: 2, kind: "deferred", value: "billing"),
+                EventRow(caseID: 1, kind: "skipped", reviewer: "ana"),
+                EventRow(caseID: 1, kind: "redeferred", value: "refund"),
+                EventRow(
+                    caseID: 1, kind: "answered", reviewer: "ben", value: "spam",
+                    previous: "refund"),
+            ])
     }
 
     @Test(arguments: Storage.allCases)
@@ -319,8 +335,9 @@ import Testing
             try store.reviewCase(id: 1)
         }
         #expect(error?.code == .store)
-        #expect(error?.description
-            == "\(store.path): case 1 has label probabilities that cannot be read; "
+        #expect(
+            error?.description
+                == "\(store.path): case 1 has label probabilities that cannot be read; "
                 + "the review queue is damaged; restore it from a backup")
     }
 
@@ -347,8 +364,9 @@ import Testing
             try SQLiteReviewStore(path: folder.queuePath)
         }
         #expect(error?.code == .store)
-        #expect(error?.description
-            == "\(folder.queuePath): the review queue has schema version 99, but this "
+        #expect(
+            error?.description
+                == "\(folder.queuePath): the review queue has schema version 99, but this "
                 + "Triage knows versions up to 1; open it with the newer Triage that "
                 + "wrote it")
     }
@@ -363,8 +381,9 @@ import Testing
         }
         #expect(error?.code == .store)
         #expect(error?.location?.file == folder.queuePath)
-        #expect(error?.description
-            == "\(folder.queuePath): cannot open the review queue: file is not a database "
+        #expect(
+            error?.description
+                == "\(folder.queuePath): cannot open the review queue: file is not a database "
                 + "(SQLITE_NOTADB, code 26); the file is not a Triage review queue or is "
                 + "damaged; restore it from a backup or move it aside")
         #expect(try Data(contentsOf: URL(fileURLWithPath: folder.queuePath)) == garbage)
@@ -377,8 +396,9 @@ import Testing
         let error = #expect(throws: TriageError.self) {
             try SQLiteReviewStore(path: folder.queuePath)
         }
-        #expect(error?.description
-            == "\(folder.queuePath): cannot open the review queue: the file is an SQLite "
+        #expect(
+            error?.description
+                == "\(folder.queuePath): cannot open the review queue: the file is an SQLite "
                 + "database with other tables; the file is not a Triage review queue or "
                 + "is damaged; restore it from a backup or move it aside")
 
@@ -388,8 +408,9 @@ import Testing
         let stampedError = #expect(throws: TriageError.self) {
             try SQLiteReviewStore(path: stamped)
         }
-        #expect(stampedError?.message
-            == "cannot open the review queue: the file belongs to another application "
+        #expect(
+            stampedError?.message
+                == "cannot open the review queue: the file belongs to another application "
                 + "(application id 42)")
     }
 
@@ -397,8 +418,9 @@ import Testing
         let folder = try TemporaryFolder()
         let path = SQLiteReviewStore.defaultPath(home: folder.path + "/home")
         #expect(path == folder.path + "/home/review/queue.sqlite")
-        #expect(SQLiteReviewStore.defaultPath(home: "/srv/triage/")
-            == "/srv/triage/review/queue.sqlite")
+        #expect(
+            SQLiteReviewStore.defaultPath(home: "/srv/triage/")
+                == "/srv/triage/review/queue.sqlite")
 
         let store = try SQLiteReviewStore(path: path)
         _ = try store.enqueue([deferred("a")])
@@ -441,8 +463,9 @@ import Testing
         let waited = ContinuousClock.now - started
         #expect(waited >= .milliseconds(150))
         #expect(error?.code == .store)
-        #expect(error?.description
-            == "\(path): cannot start a write transaction on the review queue: database "
+        #expect(
+            error?.description
+                == "\(path): cannot start a write transaction on the review queue: database "
                 + "is locked (SQLITE_BUSY, code 5); the review queue is locked by another "
                 + "process; try again, or raise the busy timeout")
         #expect(throws: TriageError.self) {
@@ -483,13 +506,15 @@ import Testing
 
         #expect(failures.lines == [])
         let store = try SQLiteReviewStore(path: path)
-        #expect(try store.counts(model: nil)
-            == [.pending: 2 * batches * unique + shared, .answered: 0])
+        #expect(
+            try store.counts(model: nil)
+                == [.pending: 2 * batches * unique + shared, .answered: 0])
         let common = try store.pendingCases(model: nil, limit: nil)
             .filter { $0.text.hasPrefix("shared") }
         #expect(common.count == shared)
         #expect(common.allSatisfy { $0.timesDeferred == 2 * batches })
-        #expect(try store.integer("SELECT count(*) FROM events")
-            == Int64(2 * batches * (unique + shared)))
+        #expect(
+            try store.integer("SELECT count(*) FROM events")
+                == Int64(2 * batches * (unique + shared)))
     }
 }

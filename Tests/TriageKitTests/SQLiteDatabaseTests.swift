@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TriageKit
 
 /// The thin SQLite wrapper under the review store.
@@ -80,8 +81,9 @@ import Testing
             try database.prepare("SELEC 1")
         }
         #expect(syntax?.code == .store)
-        #expect(syntax?.description
-            == ":memory:: cannot prepare a statement for the database: near \"SELEC\": "
+        #expect(
+            syntax?.description
+                == ":memory:: cannot prepare a statement for the database: near \"SELEC\": "
                 + "syntax error (SQLITE_ERROR, code 1)")
 
         // A constraint names the column, never the value.
@@ -92,8 +94,9 @@ import Testing
         let duplicate = #expect(throws: TriageError.self) {
             try insert.step()
         }
-        #expect(duplicate?.description
-            == ":memory:: cannot write to the database: UNIQUE constraint failed: t.x "
+        #expect(
+            duplicate?.description
+                == ":memory:: cannot write to the database: UNIQUE constraint failed: t.x "
                 + "(SQLITE_CONSTRAINT, code 2067)")
         #expect(duplicate?.remedy == nil)
     }
@@ -132,8 +135,9 @@ import Testing
         #expect(folderError?.code == .store)
         #expect(folderError?.message.hasPrefix("cannot open the review queue: ") == true)
         #expect(folderError?.message.contains("(SQLITE_CANTOPEN, code 14)") == true)
-        #expect(folderError?.remedy
-            == "check the path, and that you may read and write the file and its folder")
+        #expect(
+            folderError?.remedy
+                == "check the path, and that you may read and write the file and its folder")
 
         // A parent that is a file cannot become a folder.
         let file = folder.path + "/plain-file"
@@ -141,8 +145,9 @@ import Testing
         let parentError = #expect(throws: TriageError.self) {
             try SQLiteDatabase(path: file + "/queue.sqlite", name: "the review queue")
         }
-        #expect(parentError?.description
-            == "\(file)/queue.sqlite: cannot create the folder for the review queue; "
+        #expect(
+            parentError?.description
+                == "\(file)/queue.sqlite: cannot create the folder for the review queue; "
                 + "check the path, and that you may write to its parent folder")
     }
 }

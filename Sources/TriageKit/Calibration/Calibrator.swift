@@ -42,8 +42,9 @@ public enum Calibrator: Sendable, Equatable {
     ) throws -> Calibrator {
         switch method {
         case .temperature:
-            return .temperature(TemperatureScaling.fit(
-                logits: logits, targets: targets, classCount: classCount))
+            return .temperature(
+                TemperatureScaling.fit(
+                    logits: logits, targets: targets, classCount: classCount))
 
         case .platt:
             guard classCount == 2 else {
@@ -61,7 +62,8 @@ public enum Calibrator: Sendable, Equatable {
             return .platt(PlattScaling.fit(margins: margins, positive: positive))
 
         case .isotonic:
-            let probabilities = Softmax.probabilities(logits, classCount: classCount, temperature: 1)
+            let probabilities = Softmax.probabilities(
+                logits, classCount: classCount, temperature: 1)
             let rows = targets.count
             guard rows > 0 else { return .isotonic([]) }
             let maps = (0..<classCount).map { c in

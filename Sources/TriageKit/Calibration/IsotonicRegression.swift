@@ -11,7 +11,8 @@ public struct IsotonicRegression: Codable, Sendable, Equatable {
     public let y: [Double]
 
     public init(x: [Double], y: [Double]) {
-        precondition(x.count == y.count && !x.isEmpty, "isotonic knots need matching, non-empty x and y")
+        precondition(
+            x.count == y.count && !x.isEmpty, "isotonic knots need matching, non-empty x and y")
         self.x = x
         self.y = y
     }
@@ -19,7 +20,9 @@ public struct IsotonicRegression: Codable, Sendable, Equatable {
     /// Pool-adjacent-violators on values already in order: the fitted value of each.
     ///
     /// - Complexity: O(*n*).
-    public static func poolAdjacentViolators(_ values: [Double], weights: [Double]? = nil) -> [Double] {
+    public static func poolAdjacentViolators(_ values: [Double], weights: [Double]? = nil)
+        -> [Double]
+    {
         let weights = weights ?? [Double](repeating: 1, count: values.count)
         // A stack of blocks, each a weighted mean over a run of values.
         var means: [Double] = []
@@ -33,7 +36,8 @@ public struct IsotonicRegression: Codable, Sendable, Equatable {
             while means.count > 1 && means[means.count - 2] > means[means.count - 1] {
                 let last = means.count - 1
                 let total = totals[last - 1] + totals[last]
-                means[last - 1] = total > 0
+                means[last - 1] =
+                    total > 0
                     ? (means[last - 1] * totals[last - 1] + means[last] * totals[last]) / total
                     : (means[last - 1] + means[last]) / 2
                 totals[last - 1] = total
@@ -55,8 +59,11 @@ public struct IsotonicRegression: Codable, Sendable, Equatable {
     ///
     /// Equal `x` values are pooled first, so the function is well defined; each
     /// constant block then keeps its two end points as knots.
-    public static func fit(x: [Double], y: [Double], weights: [Double]? = nil) -> IsotonicRegression {
-        precondition(x.count == y.count && !x.isEmpty, "isotonic regression needs matching, non-empty x and y")
+    public static func fit(x: [Double], y: [Double], weights: [Double]? = nil) -> IsotonicRegression
+    {
+        precondition(
+            x.count == y.count && !x.isEmpty,
+            "isotonic regression needs matching, non-empty x and y")
         let weights = weights ?? [Double](repeating: 1, count: x.count)
         let order = x.indices.sorted { x[$0] < x[$1] }
 
@@ -97,7 +104,8 @@ public struct IsotonicRegression: Codable, Sendable, Equatable {
     public func callAsFunction(_ value: Double) -> Double {
         if value <= x[0] { return y[0] }
         if value >= x[x.count - 1] { return y[y.count - 1] }
-        var low = 0, high = x.count - 1
+        var low = 0
+        var high = x.count - 1
         while high - low > 1 {
             let middle = (low + high) / 2
             if x[middle] <= value { low = middle } else { high = middle }

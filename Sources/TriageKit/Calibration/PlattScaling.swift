@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Platt scaling (Platt, 1999) for two classes: the probability of the second class
@@ -31,7 +31,9 @@ public struct PlattScaling: Codable, Sendable, Equatable {
             for (m, t) in zip(margins, targets) {
                 let f = a * m + b
                 // −[t log σ(f) + (1 − t) log(1 − σ(f))], written to avoid overflow.
-                total += f >= 0 ? t * log1p(exp(-f)) + (1 - t) * (f + log1p(exp(-f)))
+                total +=
+                    f >= 0
+                    ? t * log1p(exp(-f)) + (1 - t) * (f + log1p(exp(-f)))
                     : t * (-f + log1p(exp(f))) + (1 - t) * log1p(exp(f))
             }
             return total
@@ -42,7 +44,11 @@ public struct PlattScaling: Codable, Sendable, Equatable {
         var current = loss(a, b)
         for _ in 0..<100 {
             // Gradient and Hessian of the loss in (a, b), with a tiny ridge.
-            var ga = 0.0, gb = 0.0, haa = 1e-12, hab = 0.0, hbb = 1e-12
+            var ga = 0.0
+            var gb = 0.0
+            var haa = 1e-12
+            var hab = 0.0
+            var hbb = 1e-12
             for (m, t) in zip(margins, targets) {
                 let f = a * m + b
                 let p = f >= 0 ? 1 / (1 + exp(-f)) : exp(f) / (1 + exp(f))

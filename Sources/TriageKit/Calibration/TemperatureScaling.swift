@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Temperature scaling (Guo et al., "On Calibration of Modern Neural Networks", 2017):
@@ -38,7 +38,8 @@ public enum TemperatureScaling {
                 let candidate = beta + step
                 if candidate > 1e-4 {
                     let candidateLoss = negativeLogLikelihood(
-                        logits, targets, known, classCount, beta: candidate).loss
+                        logits, targets, known, classCount, beta: candidate
+                    ).loss
                     if candidateLoss <= loss {
                         beta = candidate
                         loss = candidateLoss
@@ -58,14 +59,18 @@ public enum TemperatureScaling {
         _ logits: [Float], _ targets: [Int32], _ rows: [Int], _ classCount: Int,
         beta: Double
     ) -> (loss: Double, slope: Double, curvature: Double) {
-        var loss = 0.0, slope = 0.0, curvature = 0.0
+        var loss = 0.0
+        var slope = 0.0
+        var curvature = 0.0
         for row in rows {
             let base = row * classCount
             var maximum = -Double.infinity
             for c in 0..<classCount { maximum = max(maximum, beta * Double(logits[base + c])) }
 
             // Under p = softmax(βz): d/dβ NLL = E[z] − z_y, d²/dβ² = Var[z].
-            var sum = 0.0, mean = 0.0, meanSquare = 0.0
+            var sum = 0.0
+            var mean = 0.0
+            var meanSquare = 0.0
             for c in 0..<classCount {
                 let z = Double(logits[base + c])
                 let e = exp(beta * z - maximum)

@@ -32,7 +32,8 @@ public struct LabelledExamples: Sendable {
     public mutating func append(
         row: [String?], label: String, case id: Int64? = nil, location: SourceLocation? = nil
     ) {
-        precondition(row.count == columns.count, "a row of \(row.count) cells for \(columns.count) columns")
+        precondition(
+            row.count == columns.count, "a row of \(row.count) cells for \(columns.count) columns")
         rows.append(row)
         labels.append(label)
         cases.append(id)
@@ -49,7 +50,8 @@ public struct LabelledExamples: Sendable {
         let positions = columns.map { other.columns.firstIndex(of: $0) }
         for index in 0..<other.count {
             let row = positions.map { position in position.flatMap { other.rows[index][$0] } }
-            append(row: row, label: other.labels[index], case: other.cases[index],
+            append(
+                row: row, label: other.labels[index], case: other.cases[index],
                 location: other.locations[index])
         }
     }
@@ -58,7 +60,8 @@ public struct LabelledExamples: Sendable {
     public func subset(_ indices: [Int]) -> LabelledExamples {
         var result = LabelledExamples(columns: columns)
         for index in indices {
-            result.append(row: rows[index], label: labels[index], case: cases[index],
+            result.append(
+                row: rows[index], label: labels[index], case: cases[index],
                 location: locations[index])
         }
         return result
@@ -66,7 +69,8 @@ public struct LabelledExamples: Sendable {
 
     /// The same examples with their columns renamed, in order.
     public func renamed(to names: [String]) -> LabelledExamples {
-        precondition(names.count == columns.count, "\(names.count) names for \(columns.count) columns")
+        precondition(
+            names.count == columns.count, "\(names.count) names for \(columns.count) columns")
         var result = self
         result.columns = names
         return result
@@ -97,12 +101,14 @@ public struct LabelledExamples: Sendable {
         }
         let table = try Table.read(path: path, format: format)
         let labelIndex = try column(labelColumn, in: table, option: "--label")
-        let names = inputColumns
+        let names =
+            inputColumns
             ?? table.columns.filter { $0 != labelColumn && !ignoring.contains($0) }
         let positions = try names.map { try column($0, in: table, option: "--text") }
         guard !names.isEmpty else {
             throw TriageError.invalidData(
-                "no input columns besides the label \"\(labelColumn)\"", at: SourceLocation(file: path))
+                "no input columns besides the label \"\(labelColumn)\"",
+                at: SourceLocation(file: path))
         }
 
         var examples = LabelledExamples(columns: names)
@@ -113,7 +119,8 @@ public struct LabelledExamples: Sendable {
                     "row has no label in column \"\(labelColumn)\"", at: location,
                     remedy: "label every row, or remove unlabelled ones")
             }
-            examples.append(row: positions.map { row.cell(at: $0) }, label: label, location: location)
+            examples.append(
+                row: positions.map { row.cell(at: $0) }, label: label, location: location)
         }
         guard examples.count > 0 else {
             throw TriageError.invalidData("file has no examples", at: SourceLocation(file: path))
@@ -126,7 +133,8 @@ public struct LabelledExamples: Sendable {
         guard let index = table.columnIndex(name) else {
             let known = table.columns.map { "\"\($0)\"" }.joined(separator: ", ")
             throw TriageError.invalidData(
-                "no column \"\(name)\"; the columns are \(known)", at: SourceLocation(file: table.source),
+                "no column \"\(name)\"; the columns are \(known)",
+                at: SourceLocation(file: table.source),
                 remedy: "name the column with \(option)")
         }
         return index
@@ -175,11 +183,13 @@ public struct LabelledExamples: Sendable {
             guard !slice.isEmpty else { continue }
             guard let stored = try? decoder.decode(Stored.self, from: Data(slice)) else {
                 throw TriageError(
-                    .modelCorrupt, "stored example cannot be read", at: SourceLocation(file: path, line: line),
+                    .modelCorrupt, "stored example cannot be read",
+                    at: SourceLocation(file: path, line: line),
                     remedy: "retrain from the original files with `triage train`")
             }
             examples.append(
-                row: columns.map { stored.input[$0] ?? nil }, label: stored.label, case: stored.case)
+                row: columns.map { stored.input[$0] ?? nil }, label: stored.label, case: stored.case
+            )
         }
         return examples
     }

@@ -9,7 +9,8 @@ public enum StratifiedSplit {
     ///
     /// - Complexity: O(*n* log *n*).
     public static func split(labels: [String], shares: [Double], seed: UInt64) -> [[Int]] {
-        precondition(!shares.isEmpty && shares.allSatisfy { $0 >= 0 } && shares.reduce(0, +) > 0,
+        precondition(
+            !shares.isEmpty && shares.allSatisfy { $0 >= 0 } && shares.reduce(0, +) > 0,
             "shares must be non-negative and not all zero, got \(shares)")
         let total = shares.reduce(0, +)
         var byLabel: [String: [Int]] = [:]

@@ -256,7 +256,8 @@ public final class TableReader {
         let message = "row has \(fields) but the header has \(columns.count)"
         if count > columns.count {
             let firstExtra = record.fieldStarts[columns.count]
-            let remedy = format == .csv
+            let remedy =
+                format == .csv
                 ? "quote fields that contain commas"
                 : "remove tabs from inside fields"
             throw TriageError.invalidData(
@@ -307,7 +308,8 @@ public final class TableReader {
             starts.reserveCapacity(csv.fields.count)
             for field in csv.fields {
                 let text = UnsafeBufferPointer(rebasing: bytes[field.start..<field.end])
-                let value = field.hasDoubledQuotes
+                let value =
+                    field.hasDoubledQuotes
                     ? Self.undoublingQuotes(text)
                     : String(validating: text, as: UTF8.self)
                 guard let value else {
@@ -319,9 +321,10 @@ public final class TableReader {
             }
             csv.reset()
             consume(length, newlines: newlines)
-            return .record(RawRecord(
-                values: values, line: recordLine, start: base, fieldStarts: starts,
-                end: base + lineEnd))
+            return .record(
+                RawRecord(
+                    values: values, line: recordLine, start: base, fieldStarts: starts,
+                    end: base + lineEnd))
         }
     }
 
@@ -354,9 +357,10 @@ public final class TableReader {
             fieldStart = index + 1
         }
         consume(length, newlines: 1)
-        return .record(RawRecord(
-            values: values, line: recordLine, start: base, fieldStarts: starts,
-            end: base + content.upperBound))
+        return .record(
+            RawRecord(
+                values: values, line: recordLine, start: base, fieldStarts: starts,
+                end: base + content.upperBound))
     }
 
     /// Parses the line at the front of `bytes` as one `lines` input and consumes it;
@@ -436,8 +440,9 @@ public final class TableReader {
             let first = text.firstIndex { !Self.isJSONWhitespace($0) } ?? 0
             return TriageError.invalidData(
                 "line is JSON but not an object",
-                at: Self.location(ofByte: base + first, recordStart: base, line: line,
-                                  in: input),
+                at: Self.location(
+                    ofByte: base + first, recordStart: base, line: line,
+                    in: input),
                 remedy: oneObject)
         case .unreadableNumber(let key):
             return TriageError.invalidData(

@@ -33,7 +33,8 @@ public enum ConfidenceThreshold {
     public static func choose(
         confidences: [Double], correct: [Bool], targetAccuracy: Double
     ) -> ThresholdChoice {
-        precondition(confidences.count == correct.count,
+        precondition(
+            confidences.count == correct.count,
             "\(confidences.count) confidences for \(correct.count) outcomes")
         let total = confidences.count
         let order = confidences.indices.sorted { confidences[$0] > confidences[$1] }
@@ -57,8 +58,9 @@ public enum ConfidenceThreshold {
                     automatedAccuracy: accuracy, accepted: accepted)
             }
         }
-        return best ?? ThresholdChoice(
-            threshold: nil, coverage: 0, automatedAccuracy: nil, accepted: 0)
+        return best
+            ?? ThresholdChoice(
+                threshold: nil, coverage: 0, automatedAccuracy: nil, accepted: 0)
     }
 
     /// Coverage and accuracy of a given threshold on scored examples.
@@ -66,7 +68,8 @@ public enum ConfidenceThreshold {
         _ threshold: Double?, confidences: [Double], correct: [Bool]
     ) -> ThresholdChoice {
         guard let threshold, !confidences.isEmpty else {
-            return ThresholdChoice(threshold: threshold, coverage: 0, automatedAccuracy: nil, accepted: 0)
+            return ThresholdChoice(
+                threshold: threshold, coverage: 0, automatedAccuracy: nil, accepted: 0)
         }
         var accepted = 0
         var right = 0

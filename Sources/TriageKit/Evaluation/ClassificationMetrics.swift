@@ -17,7 +17,8 @@ public struct ScoredPredictions: Sendable {
     /// Scores row-major probabilities against targets (-1 for unknown labels).
     public init(probabilities: [Double], classCount: Int, targets: [Int32]) {
         let rows = targets.count
-        precondition(probabilities.count == rows * classCount,
+        precondition(
+            probabilities.count == rows * classCount,
             "\(probabilities.count) probabilities for \(rows) rows of \(classCount) classes")
         predicted = []
         confidences = []
@@ -28,7 +29,8 @@ public struct ScoredPredictions: Sendable {
         for row in 0..<rows {
             var best = 0
             let base = row * classCount
-            for c in 1..<max(1, classCount) where probabilities[base + c] > probabilities[base + best] {
+            for c in 1..<max(1, classCount)
+            where probabilities[base + c] > probabilities[base + best] {
                 best = c
             }
             predicted.append(Int32(best))
@@ -54,7 +56,8 @@ public enum CalibrationMetrics {
     public static func expectedCalibrationError(
         confidences: [Double], correct: [Bool], bins: Int = 15
     ) -> Double {
-        precondition(confidences.count == correct.count && bins > 0,
+        precondition(
+            confidences.count == correct.count && bins > 0,
             "ECE needs as many outcomes as confidences and at least one bin")
         guard !confidences.isEmpty else { return 0 }
         var count = [Int](repeating: 0, count: bins)

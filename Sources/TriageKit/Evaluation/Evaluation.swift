@@ -69,7 +69,8 @@ public struct Evaluation: Sendable, Codable {
         let raw = Softmax.probabilities(logits, classCount: classCount, temperature: 1)
         let calibrated = classifier.calibrator.probabilities(logits, classCount: classCount)
         let before = ScoredPredictions(probabilities: raw, classCount: classCount, targets: targets)
-        let after = ScoredPredictions(probabilities: calibrated, classCount: classCount, targets: targets)
+        let after = ScoredPredictions(
+            probabilities: calibrated, classCount: classCount, targets: targets)
         let atThreshold = ConfidenceThreshold.apply(
             classifier.threshold, confidences: after.confidences, correct: after.correct)
 
@@ -90,11 +91,14 @@ public struct Evaluation: Sendable, Codable {
         }
         var perLabel: [LabelFigures] = []
         for c in 0..<classCount where support[c] > 0 || predictedCount[c] > 0 {
-            let precision = predictedCount[c] == 0 ? 0 : Double(truePositive[c]) / Double(predictedCount[c])
+            let precision =
+                predictedCount[c] == 0 ? 0 : Double(truePositive[c]) / Double(predictedCount[c])
             let recall = support[c] == 0 ? 0 : Double(truePositive[c]) / Double(support[c])
             let f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall)
-            perLabel.append(LabelFigures(
-                label: labels[c], precision: precision, recall: recall, f1: f1, support: support[c]))
+            perLabel.append(
+                LabelFigures(
+                    label: labels[c], precision: precision, recall: recall, f1: f1,
+                    support: support[c]))
         }
         let supported = perLabel.filter { $0.support > 0 }
         func mean(_ values: [Double]) -> Double {
@@ -121,10 +125,12 @@ public struct Evaluation: Sendable, Codable {
                 confidences: before.confidences, correct: before.correct),
             adaptiveCalibrationError: EvaluationCurves.adaptiveCalibrationError(
                 confidences: after.confidences, correct: after.correct),
-            negativeLogLikelihoodBefore: anyKnown ? CalibrationMetrics.negativeLogLikelihood(
-                probabilities: raw, classCount: classCount, targets: targets) : nil,
-            negativeLogLikelihood: anyKnown ? CalibrationMetrics.negativeLogLikelihood(
-                probabilities: calibrated, classCount: classCount, targets: targets) : nil,
+            negativeLogLikelihoodBefore: anyKnown
+                ? CalibrationMetrics.negativeLogLikelihood(
+                    probabilities: raw, classCount: classCount, targets: targets) : nil,
+            negativeLogLikelihood: anyKnown
+                ? CalibrationMetrics.negativeLogLikelihood(
+                    probabilities: calibrated, classCount: classCount, targets: targets) : nil,
             brierScoreBefore: CalibrationMetrics.brierScore(
                 probabilities: raw, classCount: classCount, targets: targets),
             brierScore: CalibrationMetrics.brierScore(

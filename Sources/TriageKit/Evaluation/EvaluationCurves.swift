@@ -65,7 +65,8 @@ public enum EvaluationCurves {
         for bin in 0..<min(bins, n) {
             let range = (n * bin / min(bins, n))..<(n * (bin + 1) / min(bins, n))
             guard !range.isEmpty else { continue }
-            var confidenceSum = 0.0, correctSum = 0.0
+            var confidenceSum = 0.0
+            var correctSum = 0.0
             for position in range {
                 confidenceSum += confidences[order[position]]
                 correctSum += correct[order[position]] ? 1 : 0
@@ -97,9 +98,10 @@ public enum EvaluationCurves {
             let risk = Double(errors) / Double(accepted)
             area += risk
             if accepted % step == 0 || accepted == n {
-                curve.append(RiskCoveragePoint(
-                    coverage: Double(accepted) / Double(n), risk: risk,
-                    threshold: confidences[index]))
+                curve.append(
+                    RiskCoveragePoint(
+                        coverage: Double(accepted) / Double(n), risk: risk,
+                        threshold: confidences[index]))
             }
         }
         return (curve, area / Double(n))
@@ -113,7 +115,8 @@ public enum EvaluationCurves {
         var rowLabels = labels.filter { Set(truths).contains($0) }
         rowLabels.append(contentsOf: Array(Set(truths).subtracting(known)).sorted())
         let rowOf = Dictionary(uniqueKeysWithValues: rowLabels.enumerated().map { ($1, $0) })
-        var counts = [[Int]](repeating: [Int](repeating: 0, count: labels.count), count: rowLabels.count)
+        var counts = [[Int]](
+            repeating: [Int](repeating: 0, count: labels.count), count: rowLabels.count)
         for (truth, prediction) in zip(truths, predicted) {
             if let row = rowOf[truth] { counts[row][Int(prediction)] += 1 }
         }

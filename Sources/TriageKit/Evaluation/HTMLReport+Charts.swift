@@ -9,19 +9,28 @@ extension HTMLReport {
     static func reliabilitySection(_ evaluation: Evaluation, model: ModelManifest) -> String {
         let method = escape(model.calibration.summary)
         let panels = [
-            ("Before calibration (raw softmax)", evaluation.reliabilityBefore,
-             evaluation.calibrationErrorBefore),
-            ("After calibration (\(method))", evaluation.reliability,
-             evaluation.calibrationError),
+            (
+                "Before calibration (raw softmax)", evaluation.reliabilityBefore,
+                evaluation.calibrationErrorBefore
+            ),
+            (
+                "After calibration (\(method))", evaluation.reliability,
+                evaluation.calibrationError
+            ),
         ]
-        let panelWidth = 400.0, gap = 40.0
+        let panelWidth = 400.0
+        let gap = 40.0
         let width = 2 * panelWidth + gap
         let height = 470.0
-        let largestBin = max(1, (evaluation.reliabilityBefore + evaluation.reliability)
-            .map(\.count).max() ?? 1)
+        let largestBin = max(
+            1,
+            (evaluation.reliabilityBefore + evaluation.reliability)
+                .map(\.count).max() ?? 1)
 
-        var svg = svgOpen(width: width, height: height, label: "Reliability diagram: "
-            + "accuracy against confidence in 15 bins, before and after calibration")
+        var svg = svgOpen(
+            width: width, height: height,
+            label: "Reliability diagram: "
+                + "accuracy against confidence in 15 bins, before and after calibration")
         for (index, (title, bins, error)) in panels.enumerated() {
             svg += "<g transform=\"translate(\(number(Double(index) * (panelWidth + gap))),0)\">\n"
             svg += reliabilityPanel(
@@ -31,7 +40,8 @@ extension HTMLReport {
 
         // The legend, under both panels.
         let y = height - 14
-        svg += "<g transform=\"translate(52,\(number(y)))\">"
+        svg +=
+            "<g transform=\"translate(52,\(number(y)))\">"
             + "<rect x=\"0\" y=\"-9\" width=\"14\" height=\"10\" fill=\"#2563eb\" "
             + "fill-opacity=\"0.8\"/><text x=\"20\" y=\"0\">accuracy of the bin</text>"
             + "<line x1=\"150\" y1=\"-4\" x2=\"164\" y2=\"-4\" stroke=\"#b91c1c\" "
@@ -63,12 +73,16 @@ extension HTMLReport {
     static func reliabilityPanel(
         title: String, bins: [ReliabilityBin], calibrationError: Double, largestBin: Int
     ) -> String {
-        let left = 46.0, top = 44.0, size = 300.0
-        let stripTop = top + size + 8, stripHeight = 56.0
+        let left = 46.0
+        let top = 44.0
+        let size = 300.0
+        let stripTop = top + size + 8
+        let stripHeight = 56.0
         let x = { (value: Double) in left + value * size }
         let y = { (value: Double) in top + (1 - value) * size }
 
-        var svg = "<text x=\"\(number(left))\" y=\"16\" font-weight=\"600\">"
+        var svg =
+            "<text x=\"\(number(left))\" y=\"16\" font-weight=\"600\">"
             + "\(escape(title))</text>\n"
             + "<text x=\"\(number(left))\" y=\"32\" class=\"muted\">ECE "
             + "\(fixed(calibrationError, 4))</text>\n"
@@ -78,20 +92,25 @@ extension HTMLReport {
             svg += line(x(tick), top, x(tick), top + size, class: "grid")
             svg += line(left, y(tick), left + size, y(tick), class: "grid")
             svg += text(fixed(tick, 1), x: left - 6, y: y(tick) + 4, anchor: "end")
-            svg += text(fixed(tick, 1), x: x(tick), y: stripTop + stripHeight + 15,
-                        anchor: "middle")
+            svg += text(
+                fixed(tick, 1), x: x(tick), y: stripTop + stripHeight + 15,
+                anchor: "middle")
         }
-        svg += "<line x1=\"\(number(x(0)))\" y1=\"\(number(y(0)))\" "
+        svg +=
+            "<line x1=\"\(number(x(0)))\" y1=\"\(number(y(0)))\" "
             + "x2=\"\(number(x(1)))\" y2=\"\(number(y(1)))\" stroke=\"#59636e\" "
             + "stroke-dasharray=\"4 3\"/>\n"
 
         // Bars of accuracy, a tick at each bin's mean confidence, and the counts.
         for bin in bins where bin.count > 0 {
-            let barLeft = x(bin.lower) + 1, barWidth = max(1, (bin.upper - bin.lower) * size - 2)
-            let figures = "confidence \(fixed(bin.lower, 3))–\(fixed(bin.upper, 3)): "
+            let barLeft = x(bin.lower) + 1
+            let barWidth = max(1, (bin.upper - bin.lower) * size - 2)
+            let figures =
+                "confidence \(fixed(bin.lower, 3))–\(fixed(bin.upper, 3)): "
                 + "\(grouped(bin.count)) examples, accuracy \(fixed(bin.accuracy, 4)), "
                 + "mean confidence \(fixed(bin.meanConfidence, 4))"
-            svg += "<g><title>\(figures)</title>"
+            svg +=
+                "<g><title>\(figures)</title>"
                 + "<rect x=\"\(number(barLeft))\" y=\"\(number(y(bin.accuracy)))\" "
                 + "width=\"\(number(barWidth))\" "
                 + "height=\"\(number(bin.accuracy * size))\" fill=\"#2563eb\" "
@@ -102,25 +121,31 @@ extension HTMLReport {
                 + "stroke-width=\"2.5\"/>"
             // Bars leave room above them for the count.
             let countHeight = max(1, Double(bin.count) / Double(largestBin) * (stripHeight - 12))
-            svg += "<rect x=\"\(number(barLeft))\" "
+            svg +=
+                "<rect x=\"\(number(barLeft))\" "
                 + "y=\"\(number(stripTop + stripHeight - countHeight))\" "
                 + "width=\"\(number(barWidth))\" height=\"\(number(countHeight))\" "
                 + "fill=\"#8c959f\"/></g>\n"
-            svg += text(shortCount(bin.count), x: barLeft + barWidth / 2,
-                        y: stripTop + stripHeight - countHeight - 3,
-                        anchor: "middle", class: "count")
+            svg += text(
+                shortCount(bin.count), x: barLeft + barWidth / 2,
+                y: stripTop + stripHeight - countHeight - 3,
+                anchor: "middle", class: "count")
         }
 
         // Axes and their titles.
         svg += line(left, top, left, top + size, class: "axis")
         svg += line(left, top + size, left + size, top + size, class: "axis")
-        svg += line(left, stripTop + stripHeight, left + size, stripTop + stripHeight,
-                    class: "axis")
-        svg += "<text transform=\"translate(26,\(number(stripTop + stripHeight / 2))) "
+        svg += line(
+            left, stripTop + stripHeight, left + size, stripTop + stripHeight,
+            class: "axis")
+        svg +=
+            "<text transform=\"translate(26,\(number(stripTop + stripHeight / 2))) "
             + "rotate(-90)\" text-anchor=\"middle\" class=\"muted\">count</text>\n"
-        svg += text("confidence", x: left + size / 2, y: stripTop + stripHeight + 31,
-                    anchor: "middle")
-        svg += "<text transform=\"translate(12,\(number(top + size / 2))) rotate(-90)\" "
+        svg += text(
+            "confidence", x: left + size / 2, y: stripTop + stripHeight + 31,
+            anchor: "middle")
+        svg +=
+            "<text transform=\"translate(12,\(number(top + size / 2))) rotate(-90)\" "
             + "text-anchor=\"middle\">accuracy</text>\n"
         return svg
     }
@@ -130,8 +155,12 @@ extension HTMLReport {
     /// The curve over its area, the target's risk as a dashed line and the operating
     /// point at the model's threshold.
     static func riskCoverageSection(_ evaluation: Evaluation, model: ModelManifest) -> String {
-        let width = 860.0, height = 370.0
-        let left = 62.0, top = 16.0, plotWidth = 770.0, plotHeight = 290.0
+        let width = 860.0
+        let height = 370.0
+        let left = 62.0
+        let top = 16.0
+        let plotWidth = 770.0
+        let plotHeight = 290.0
         let targetRisk = 1 - model.deferral.targetAccuracy
         let operatingRisk = evaluation.automatedAccuracy.map { 1 - $0 }
         let highest = max(
@@ -140,14 +169,17 @@ extension HTMLReport {
         let x = { (value: Double) in left + value * plotWidth }
         let y = { (value: Double) in top + (1 - value / yMax) * plotHeight }
 
-        var svg = svgOpen(width: width, height: height, label: "Risk–coverage curve: "
-            + "error rate among automated decisions against the share automated")
+        var svg = svgOpen(
+            width: width, height: height,
+            label: "Risk–coverage curve: "
+                + "error rate among automated decisions against the share automated")
 
         // Grid and ticks.
         for tick in stride(from: 0.0, through: 1.0001, by: 0.1) {
             svg += line(x(tick), top, x(tick), top + plotHeight, class: "grid")
-            svg += text(fixed(tick * 100, 0) + "%", x: x(tick), y: top + plotHeight + 16,
-                        anchor: "middle")
+            svg += text(
+                fixed(tick * 100, 0) + "%", x: x(tick), y: top + plotHeight + 16,
+                anchor: "middle")
         }
         let places = yStep < 0.01 ? 3 : 2
         for tick in stride(from: 0.0, through: yMax + yStep / 2, by: yStep) {
@@ -161,52 +193,64 @@ extension HTMLReport {
             for point in evaluation.riskCoverage {
                 points += "\(number(x(point.coverage))),\(number(y(point.risk))) "
             }
-            svg += "<path d=\"M\(number(x(first.coverage))),\(number(y(0))) L\(points)"
+            svg +=
+                "<path d=\"M\(number(x(first.coverage))),\(number(y(0))) L\(points)"
                 + "L\(number(x(last.coverage))),\(number(y(0))) Z\" fill=\"#2563eb\" "
                 + "fill-opacity=\"0.1\"/>\n"
-            svg += "<polyline points=\"\(points.dropLast())\" fill=\"none\" stroke=\"#2563eb\" "
+            svg +=
+                "<polyline points=\"\(points.dropLast())\" fill=\"none\" stroke=\"#2563eb\" "
                 + "stroke-width=\"2\" stroke-linejoin=\"round\"><title>AURC "
                 + "\(fixed(evaluation.riskCoverageArea, 4))</title></polyline>\n"
         }
 
         // The target's risk.
-        svg += "<line x1=\"\(number(left))\" y1=\"\(number(y(targetRisk)))\" "
+        svg +=
+            "<line x1=\"\(number(left))\" y1=\"\(number(y(targetRisk)))\" "
             + "x2=\"\(number(left + plotWidth))\" y2=\"\(number(y(targetRisk)))\" "
             + "stroke=\"#c2410c\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>\n"
-        svg += text("target: risk \(fixed(targetRisk, 4)) "
-                    + "(accuracy \(fixed(1 - targetRisk, 4)))",
-                    x: left + 8, y: y(targetRisk) - 6, fill: "#c2410c")
+        svg += text(
+            "target: risk \(fixed(targetRisk, 4)) "
+                + "(accuracy \(fixed(1 - targetRisk, 4)))",
+            x: left + 8, y: y(targetRisk) - 6, fill: "#c2410c")
 
         // The operating point at the model's threshold.
         if let threshold = evaluation.threshold, let risk = operatingRisk {
-            let px = x(evaluation.coverage), py = y(risk)
-            let label = "threshold \(fixed(threshold, 4)): coverage "
+            let px = x(evaluation.coverage)
+            let py = y(risk)
+            let label =
+                "threshold \(fixed(threshold, 4)): coverage "
                 + "\(percent(evaluation.coverage)), risk \(fixed(risk, 4))"
             let onRight = evaluation.coverage < 0.55
             svg += line(px, py, px, top + plotHeight, class: "axis", dashed: true)
-            svg += "<g><title>operating point: \(label)</title>"
+            svg +=
+                "<g><title>operating point: \(label)</title>"
                 + "<circle cx=\"\(number(px))\" cy=\"\(number(py))\" r=\"5.5\" "
                 + "fill=\"#1f2328\" stroke=\"#fff\" stroke-width=\"1.5\"/></g>\n"
-            svg += text(label, x: px + (onRight ? 10 : -10), y: py - 10,
-                        anchor: onRight ? "start" : "end", weight: "600")
+            svg += text(
+                label, x: px + (onRight ? 10 : -10), y: py - 10,
+                anchor: onRight ? "start" : "end", weight: "600")
         }
 
         // Axes and their titles.
         svg += line(left, top, left, top + plotHeight, class: "axis")
         svg += line(left, top + plotHeight, left + plotWidth, top + plotHeight, class: "axis")
-        svg += text("coverage: share decided automatically, most confident first",
-                    x: left + plotWidth / 2, y: top + plotHeight + 36, anchor: "middle")
-        svg += "<text transform=\"translate(14,\(number(top + plotHeight / 2))) "
+        svg += text(
+            "coverage: share decided automatically, most confident first",
+            x: left + plotWidth / 2, y: top + plotHeight + 36, anchor: "middle")
+        svg +=
+            "<text transform=\"translate(14,\(number(top + plotHeight / 2))) "
             + "rotate(-90)\" text-anchor=\"middle\">risk: error rate of those "
             + "decisions</text>\n"
         svg += "</svg>\n"
 
         let point: String
         if let threshold = evaluation.threshold {
-            point = "The dot marks the model's threshold, \(fixed(threshold, 4)): it "
+            point =
+                "The dot marks the model's threshold, \(fixed(threshold, 4)): it "
                 + "automates \(percent(evaluation.coverage)) of these examples."
         } else {
-            point = "The model has no threshold and defers every input, so no operating "
+            point =
+                "The model has no threshold and defers every input, so no operating "
                 + "point is marked."
         }
         return """
@@ -241,7 +285,8 @@ extension HTMLReport {
         var magnitude = 1.0
         while magnitude > rough { magnitude /= 10 }
         while magnitude * 10 <= rough { magnitude *= 10 }
-        let step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= rough }
+        let step =
+            [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= rough }
             ?? 10 * magnitude
         return ((value / step).rounded(.up) * step, step)
     }

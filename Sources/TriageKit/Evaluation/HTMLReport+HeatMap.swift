@@ -75,8 +75,9 @@ struct ConfusionFocus {
             shownKnown = matrix.predictions
         } else {
             isPartial = true
-            shownUnknown = Array(unknown.filter { (mass[$0] ?? 0) > 0 }.sorted(by: byMass)
-                .prefix(max(1, limit / 3)))
+            shownUnknown = Array(
+                unknown.filter { (mass[$0] ?? 0) > 0 }.sorted(by: byMass)
+                    .prefix(max(1, limit / 3)))
             let candidates = matrix.predictions.filter { (mass[$0] ?? 0) > 0 }.sorted(by: byMass)
             shownKnown = ConfusionFocus.chain(
                 Array(candidates.prefix(max(0, limit - shownUnknown.count))),
@@ -84,7 +85,8 @@ struct ConfusionFocus {
         }
 
         columns = shownKnown.compactMap { columnOf[$0] }
-        rows = shownKnown.map { Row(label: $0, truth: truthOf[$0], known: true) }
+        rows =
+            shownKnown.map { Row(label: $0, truth: truthOf[$0], known: true) }
             + shownUnknown.map { Row(label: $0, truth: truthOf[$0], known: false) }
         var shown = 0
         for row in rows {
@@ -146,7 +148,8 @@ extension HTMLReport {
 
         var note: String
         if focus.isPartial {
-            note = "Only the \(focus.rows.count) labels involved in the most mistakes "
+            note =
+                "Only the \(focus.rows.count) labels involved in the most mistakes "
                 + "are shown, out of \(focus.labelCount): each mistake counts for its "
                 + "true and its predicted label, and known labels are chosen by their "
                 + "mistakes with each other first. Labels often confused with each other "
@@ -155,12 +158,14 @@ extension HTMLReport {
         } else {
             note = "All \(focus.labelCount) labels are shown."
         }
-        note += " Rows are true labels, columns predicted ones. Colours are "
+        note +=
+            " Rows are true labels, columns predicted ones. Colours are "
             + "row-normalised: the share of the true label's examples that got each "
             + "prediction, blue on the diagonal (right) and red off it (wrong); the "
             + "number is the count. Hover a cell for its figures."
         if focus.rows.contains(where: { !$0.known }) {
-            note += " Rows in italics below the line are labels the model does not "
+            note +=
+                " Rows in italics below the line are labels the model does not "
                 + "know: every one of their examples is a mistake."
         }
         html += "<figure>\n" + heatMap(matrix, focus: focus)
@@ -180,16 +185,20 @@ extension HTMLReport {
         let width = max(left + gridWidth + labelWidth * 0.5 + 10, left + 520)
         let height = top + gridHeight + 86
 
-        var svg = svgOpen(width: width, height: height, label: "Confusion heat map of "
-            + "\(focus.rows.count) labels, true labels as rows, predictions as columns")
-        svg += "<rect x=\"\(number(left))\" y=\"\(number(top))\" "
+        var svg = svgOpen(
+            width: width, height: height,
+            label: "Confusion heat map of "
+                + "\(focus.rows.count) labels, true labels as rows, predictions as columns")
+        svg +=
+            "<rect x=\"\(number(left))\" y=\"\(number(top))\" "
             + "width=\"\(number(gridWidth))\" height=\"\(number(gridHeight))\" "
             + "fill=\"#f6f8fa\" stroke=\"#d1d9e0\"/>\n"
 
         // Column labels, rotated.
         for (position, column) in focus.columns.enumerated() {
             let x = left + (Double(position) + 0.5) * cell + 3
-            svg += "<text transform=\"translate(\(number(x)),\(number(top - 5))) "
+            svg +=
+                "<text transform=\"translate(\(number(x)),\(number(top - 5))) "
                 + "rotate(-60)\">\(labelText(matrix.predictions[column]))</text>\n"
         }
 
@@ -197,7 +206,8 @@ extension HTMLReport {
         for (position, row) in focus.rows.enumerated() {
             let y = top + Double(position) * cell
             let style = row.known ? "" : " font-style=\"italic\""
-            svg += "<text x=\"\(number(left - 6))\" y=\"\(number(y + cell / 2 + 4))\" "
+            svg +=
+                "<text x=\"\(number(left - 6))\" y=\"\(number(y + cell / 2 + 4))\" "
                 + "text-anchor=\"end\"\(style)>\(labelText(row.label))</text>\n"
             let counts = row.truth.map { matrix.counts[$0] } ?? []
             let rowTotal = counts.reduce(0, +)
@@ -206,20 +216,24 @@ extension HTMLReport {
                 let isDiagonal = matrix.predictions[column] == row.label
                 let count = counts.isEmpty ? 0 : counts[column]
                 if isDiagonal {
-                    svg += "<rect x=\"\(number(x + 0.5))\" y=\"\(number(y + 0.5))\" "
+                    svg +=
+                        "<rect x=\"\(number(x + 0.5))\" y=\"\(number(y + 0.5))\" "
                         + "width=\"\(number(cell - 1))\" height=\"\(number(cell - 1))\" "
                         + "fill=\"none\" stroke=\"#1e3a8a\" stroke-width=\"0.8\"/>\n"
                 }
                 guard count > 0 else { continue }
                 let rowShare = share(count, of: rowTotal)
                 let (fill, dark) = cellColour(share: rowShare, correct: isDiagonal)
-                let title = "\(escape(row.label)) → \(escape(matrix.predictions[column])): "
+                let title =
+                    "\(escape(row.label)) → \(escape(matrix.predictions[column])): "
                     + "\(grouped(count)) (\(percent(rowShare)) of \(escape(row.label)))"
-                svg += "<g><title>\(title)</title><rect x=\"\(number(x + 1))\" "
+                svg +=
+                    "<g><title>\(title)</title><rect x=\"\(number(x + 1))\" "
                     + "y=\"\(number(y + 1))\" width=\"\(number(cell - 2))\" "
                     + "height=\"\(number(cell - 2))\" fill=\"\(fill)\"/>"
                 if count < 10_000 {
-                    svg += "<text x=\"\(number(x + cell / 2))\" "
+                    svg +=
+                        "<text x=\"\(number(x + cell / 2))\" "
                         + "y=\"\(number(y + cell / 2 + 3.5))\" text-anchor=\"middle\" "
                         + "class=\"cell\(dark ? " on-dark" : "")\">\(count)</text>"
                 }
@@ -228,7 +242,8 @@ extension HTMLReport {
         }
         if let firstUnknown = focus.rows.firstIndex(where: { !$0.known }) {
             let y = top + Double(firstUnknown) * cell
-            svg += "<line x1=\"\(number(8))\" y1=\"\(number(y))\" "
+            svg +=
+                "<line x1=\"\(number(8))\" y1=\"\(number(y))\" "
                 + "x2=\"\(number(left + gridWidth))\" y2=\"\(number(y))\" "
                 + "stroke=\"#1f2328\" stroke-width=\"1.2\"/>\n"
         }
@@ -251,10 +266,12 @@ extension HTMLReport {
             offset += correct ? 98 : 46
             for share in shares {
                 let (fill, _) = cellColour(share: share, correct: correct)
-                svg += "<rect x=\"\(number(offset))\" y=\"12\" width=\"34\" height=\"16\" "
+                svg +=
+                    "<rect x=\"\(number(offset))\" y=\"12\" width=\"34\" height=\"16\" "
                     + "fill=\"\(fill)\"/>"
-                svg += text(fixed(share * 100, 0) + "%", x: offset + 17, y: 42,
-                            anchor: "middle", class: "muted")
+                svg += text(
+                    fixed(share * 100, 0) + "%", x: offset + 17, y: 42,
+                    anchor: "middle", class: "muted")
                 offset += 36
             }
             offset += 24

@@ -51,8 +51,9 @@ public enum HTMLReport {
 
             """
 
-        page += header(evaluation, model: model, title: title,
-                       dataDescription: dataDescription, generatedAt: generatedAt)
+        page += header(
+            evaluation, model: model, title: title,
+            dataDescription: dataDescription, generatedAt: generatedAt)
         page += headlineFigures(evaluation, model: model)
         page += reliabilitySection(evaluation, model: model)
         page += riskCoverageSection(evaluation, model: model)
@@ -98,15 +99,20 @@ public enum HTMLReport {
     ) -> String {
         var examples = "\(grouped(evaluation.examples))"
         if evaluation.unknownLabels > 0 {
-            examples += ", of which \(grouped(evaluation.unknownLabels)) "
+            examples +=
+                ", of which \(grouped(evaluation.unknownLabels)) "
                 + "(\(percent(share(evaluation.unknownLabels, of: evaluation.examples)))) "
                 + "have labels the model does not know; they count as errors"
         }
-        let threshold = evaluation.threshold.map { fixed($0, 4) }
+        let threshold =
+            evaluation.threshold.map { fixed($0, 4) }
             ?? "none: every input is deferred"
         let rows: [(String, String)] = [
-            ("Model", "\(escape(model.name)) version \(model.version), "
-                + "\(model.labels.count) labels, trained \(escape(model.createdAt))"),
+            (
+                "Model",
+                "\(escape(model.name)) version \(model.version), "
+                    + "\(model.labels.count) labels, trained \(escape(model.createdAt))"
+            ),
             ("Data", escape(dataDescription)),
             ("Examples", examples),
             ("Target accuracy", fixed(model.deferral.targetAccuracy, 4)),
@@ -154,8 +160,9 @@ public enum HTMLReport {
                 html += card("Automated accuracy", "—", "no decision was automated")
             }
         } else {
-            html += card("Coverage", percent(0), "no threshold: every input is deferred",
-                         status: "bad")
+            html += card(
+                "Coverage", percent(0), "no threshold: every input is deferred",
+                status: "bad")
         }
         html += card(
             "Risk–coverage area", fixed(evaluation.riskCoverageArea, 4),
@@ -164,10 +171,14 @@ public enum HTMLReport {
 
         // Calibration, before and after.
         var calibration: [(String, Double, Double)] = [
-            ("Expected calibration error (15 equal-width bins)",
-             evaluation.calibrationErrorBefore, evaluation.calibrationError),
-            ("Adaptive calibration error (15 equal-count bins)",
-             evaluation.adaptiveCalibrationErrorBefore, evaluation.adaptiveCalibrationError),
+            (
+                "Expected calibration error (15 equal-width bins)",
+                evaluation.calibrationErrorBefore, evaluation.calibrationError
+            ),
+            (
+                "Adaptive calibration error (15 equal-count bins)",
+                evaluation.adaptiveCalibrationErrorBefore, evaluation.adaptiveCalibrationError
+            ),
         ]
         if let before = evaluation.negativeLogLikelihoodBefore,
             let after = evaluation.negativeLogLikelihood
@@ -187,7 +198,8 @@ public enum HTMLReport {
         for (name, before, after) in calibration {
             let change = after - before
             let status = change < 0 ? "good" : (change > 0 ? "bad" : "")
-            html += "<tr><td>\(name)</td><td>\(fixed(before, 4))</td><td>→</td>"
+            html +=
+                "<tr><td>\(name)</td><td>\(fixed(before, 4))</td><td>→</td>"
                 + "<td>\(fixed(after, 4))</td>"
                 + "<td class=\"\(status)\">\(change > 0 ? "+" : "")\(fixed(change, 4))</td></tr>\n"
         }
@@ -218,8 +230,9 @@ public enum HTMLReport {
             support[truth] = matrix.counts[row].reduce(0, +)
             for (column, count) in matrix.counts[row].enumerated()
             where count > 0 && matrix.predictions[column] != truth {
-                mistakes.append(Evaluation.Confusion(
-                    truth: truth, predicted: matrix.predictions[column], count: count))
+                mistakes.append(
+                    Evaluation.Confusion(
+                        truth: truth, predicted: matrix.predictions[column], count: count))
             }
         }
         guard !mistakes.isEmpty else {
@@ -243,7 +256,8 @@ public enum HTMLReport {
                 "Labels the model does not know, as predicted", ofUnknown.prefix(20),
                 support: support)
         }
-        html += "</div>\n<p class=\"note\">Share is of the true label's examples; "
+        html +=
+            "</div>\n<p class=\"note\">Share is of the true label's examples; "
             + "\(grouped(mistakes.reduce(0) { $0 + $1.count })) mistakes in all.</p>\n"
         return html + "</section>\n"
     }
@@ -263,7 +277,8 @@ public enum HTMLReport {
             """
         for mistake in mistakes {
             let rowTotal = support[mistake.truth] ?? 0
-            html += "<tr><td>\(escape(mistake.truth))</td>"
+            html +=
+                "<tr><td>\(escape(mistake.truth))</td>"
                 + "<td class=\"left\">→ \(escape(mistake.predicted))</td>"
                 + "<td>\(grouped(mistake.count))</td>"
                 + "<td>\(percent(share(mistake.count, of: rowTotal)))</td></tr>\n"
@@ -284,7 +299,8 @@ public enum HTMLReport {
             """
         for figures in sortedByF1(evaluation.perLabel) {
             let width = fixed(max(0, min(1, figures.f1)) * 100, 1)
-            html += "<tr><td>\(escape(figures.label))</td>"
+            html +=
+                "<tr><td>\(escape(figures.label))</td>"
                 + "<td>\(fixed(figures.precision, 4))</td>"
                 + "<td>\(fixed(figures.recall, 4))</td>"
                 + "<td>\(fixed(figures.f1, 4))</td>"
@@ -292,7 +308,8 @@ public enum HTMLReport {
                 + "<td>\(grouped(figures.support))</td></tr>\n"
         }
         html += "</tbody>\n</table>\n"
-        html += "<p class=\"note\">Support counts the examples whose true label this is; "
+        html +=
+            "<p class=\"note\">Support counts the examples whose true label this is; "
             + "a label with support 0 was only predicted. Labels the model does not know "
             + "have no row here: they appear in the heat map and the mistakes.</p>\n"
         return html + "</section>\n"

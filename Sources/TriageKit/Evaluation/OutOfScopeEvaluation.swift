@@ -28,7 +28,10 @@ public struct OutOfScopeEvaluation: Sendable, Codable {
         let threshold = bestThreshold(tuned)
         let outcome = scored(classifier, test, label: label)
 
-        var inScope = 0, inScopeRight = 0, outOfScope = 0, caught = 0
+        var inScope = 0
+        var inScopeRight = 0
+        var outOfScope = 0
+        var caught = 0
         for item in outcome {
             let calledOut = item.predictsOutOfScope || item.confidence < threshold
             if item.isOutOfScope {
@@ -39,10 +42,13 @@ public struct OutOfScopeEvaluation: Sendable, Codable {
                 if !calledOut && item.correct { inScopeRight += 1 }
             }
         }
-        func share(_ part: Int, _ whole: Int) -> Double { whole == 0 ? 0 : Double(part) / Double(whole) }
+        func share(_ part: Int, _ whole: Int) -> Double {
+            whole == 0 ? 0 : Double(part) / Double(whole)
+        }
         return OutOfScopeEvaluation(
             label: label, threshold: threshold, tuningAccuracy: accuracy(tuned, threshold),
-            inScopeAccuracy: share(inScopeRight, inScope), outOfScopeRecall: share(caught, outOfScope),
+            inScopeAccuracy: share(inScopeRight, inScope),
+            outOfScopeRecall: share(caught, outOfScope),
             accuracy: share(inScopeRight + caught, inScope + outOfScope),
             inScopeExamples: inScope, outOfScopeExamples: outOfScope)
     }
@@ -98,7 +104,8 @@ public struct OutOfScopeEvaluation: Sendable, Codable {
             }
             // Everything up to `value` is now called out of scope: the threshold sits
             // just above it, halfway to the next confidence.
-            let next = position < order.count ? items[order[position]].confidence : min(1, value + 1e-9)
+            let next =
+                position < order.count ? items[order[position]].confidence : min(1, value + 1e-9)
             if right > best.right { best = (right, (value + next) / 2) }
         }
         return best.threshold

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The buckets a model was trained on, numbered densely, with their IDF weights.
@@ -15,7 +15,8 @@ public struct FeatureVocabulary: Sendable {
     private let table: BucketTable
 
     public init(buckets: [UInt32], weights: [Float]) {
-        precondition(buckets.count == weights.count,
+        precondition(
+            buckets.count == weights.count,
             "a vocabulary needs one weight per bucket, got \(weights.count) for \(buckets.count)")
         self.buckets = buckets
         self.weights = weights

@@ -89,7 +89,8 @@ public struct Featurizer: Sendable {
                 for ordinal in plan.textColumns.indices {
                     builder.buckets.removeAll(keepingCapacity: true)
                     fillText(row, ordinal, &hasher, &builder.buckets)
-                    builder.appendTextBlock(vocabulary: vocabulary, sublinear: settings.sublinearFrequency)
+                    builder.appendTextBlock(
+                        vocabulary: vocabulary, sublinear: settings.sublinearFrequency)
                 }
                 plan.forEachTabularFeature(of: rows[row]) { bucket, value in
                     let column = vocabulary.column(of: bucket)
@@ -138,20 +139,25 @@ struct ColumnPlan: Sendable {
         textColumns = texts.map { index, column in
             TextColumn(
                 index: index,
-                salt: texts.count == 1 ? FeatureHash.fnvOffset : FeatureHash.fnv1a(Array(column.name.utf8)))
+                salt: texts.count == 1
+                    ? FeatureHash.fnvOffset : FeatureHash.fnv1a(Array(column.name.utf8)))
         }
         func bucket(_ tag: String, _ name: String) -> UInt32 {
-            FeatureHash.bucket(FeatureHash.fnv1a(Array("\(tag)\u{0}\(name)".utf8)), .column, bits: bits)
+            FeatureHash.bucket(
+                FeatureHash.fnv1a(Array("\(tag)\u{0}\(name)".utf8)), .column, bits: bits)
         }
-        numericColumns = inputs.enumerated().filter { $0.element.kind == .numeric }.map { index, column in
+        numericColumns = inputs.enumerated().filter { $0.element.kind == .numeric }.map {
+            index, column in
             NumericColumn(
                 index: index, valueBucket: bucket("numeric", column.name),
                 missingBucket: bucket("missing", column.name), mean: column.mean ?? 0,
                 deviation: column.deviation ?? 1)
         }
-        categoricalColumns = inputs.enumerated().filter { $0.element.kind == .categorical }.map { index, column in
+        categoricalColumns = inputs.enumerated().filter { $0.element.kind == .categorical }.map {
+            index, column in
             CategoricalColumn(
-                index: index, seed: FeatureHash.fnv1a(Array("category\u{0}\(column.name)\u{0}".utf8)),
+                index: index,
+                seed: FeatureHash.fnv1a(Array("category\u{0}\(column.name)\u{0}".utf8)),
                 missingBucket: bucket("missing", column.name))
         }
     }

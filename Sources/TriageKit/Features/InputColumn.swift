@@ -61,13 +61,17 @@ public enum ColumnTyping {
 
             // Mean and deviation over present values; a bad value is an error only
             // here, at training, where the user can fix the data.
-            var sum = 0.0, squares = 0.0, count = 0.0
+            var sum = 0.0
+            var squares = 0.0
+            var count = 0.0
             for (row, cell) in cells.enumerated() where !InputColumn.isMissing(cell) {
                 guard let value = InputColumn.number(cell) else {
                     throw TriageError.invalidData(
                         "column \"\(name)\" is numeric but this row's value is not a number",
                         at: examples.locations[row],
-                        remedy: "fix the value, leave it empty for missing, or type the column with --categorical")
+                        remedy:
+                            "fix the value, leave it empty for missing, or type the column with --categorical"
+                    )
                 }
                 sum += value
                 squares += value * value

@@ -21,8 +21,10 @@ public struct SparseMatrix: Sendable {
 
     /// Appends a row given as parallel arrays of column numbers and values.
     public mutating func appendRow(columns rowColumns: [Int32], values rowValues: [Float]) {
-        precondition(rowColumns.count == rowValues.count,
-            "a sparse row needs one value per column, got \(rowColumns.count) and \(rowValues.count)")
+        precondition(
+            rowColumns.count == rowValues.count,
+            "a sparse row needs one value per column, got \(rowColumns.count) and \(rowValues.count)"
+        )
         columns.append(contentsOf: rowColumns)
         values.append(contentsOf: rowValues)
         rowOffsets.append(columns.count)
@@ -30,7 +32,8 @@ public struct SparseMatrix: Sendable {
 
     /// Appends every row of `other`, which must have the same number of columns.
     public mutating func append(contentsOf other: SparseMatrix) {
-        precondition(other.columnCount == columnCount,
+        precondition(
+            other.columnCount == columnCount,
             "cannot stack a matrix of \(other.columnCount) columns under one of \(columnCount)")
         let base = columns.count
         columns.append(contentsOf: other.columns)

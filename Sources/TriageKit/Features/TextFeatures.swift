@@ -47,19 +47,23 @@ public struct TextFeatureSettings: Codable, Sendable, Equatable {
                 "word n-grams must be between 1 and 4, got \(wordNgrams)")
         }
         let charactersOff = charNgramMin == 0 && charNgramMax == 0
-        let charactersValid = (1...8).contains(charNgramMin) && (charNgramMin...8).contains(charNgramMax)
+        let charactersValid =
+            (1...8).contains(charNgramMin) && (charNgramMin...8).contains(charNgramMax)
         guard charactersOff || charactersValid else {
             throw TriageError.invalidArgument(
-                "character n-grams must satisfy 1 ≤ min ≤ max ≤ 8, got \(charNgramMin)–\(charNgramMax)")
+                "character n-grams must satisfy 1 ≤ min ≤ max ≤ 8, got \(charNgramMin)–\(charNgramMax)"
+            )
         }
         guard tokenizer == Self.currentTokenizer else {
             throw TriageError(
-                .modelCorrupt, "the model's tokeniser rules (version \(tokenizer)) are not this Triage's",
+                .modelCorrupt,
+                "the model's tokeniser rules (version \(tokenizer)) are not this Triage's",
                 remedy: "use the Triage that trained it, or retrain")
         }
         guard (1...1_000_000_000).contains(minDocumentFrequency) else {
             throw TriageError.invalidArgument(
-                "the minimum document frequency must be between 1 and 10⁹, got \(minDocumentFrequency)")
+                "the minimum document frequency must be between 1 and 10⁹, got \(minDocumentFrequency)"
+            )
         }
     }
 }
@@ -104,7 +108,9 @@ struct TextHasher {
             // Word n-grams ending at this word, longest last.
             if longest > 1 {
                 var combined = hash
-                for back in stride(from: recent.count - 1, through: max(0, recent.count - longest + 1), by: -1) {
+                for back in stride(
+                    from: recent.count - 1, through: max(0, recent.count - longest + 1), by: -1)
+                {
                     combined = FeatureHash.pair(recent[back], combined)
                     buckets.append(FeatureHash.bucket(combined, .wordPair, bits: bits))
                 }
@@ -147,7 +153,8 @@ struct TextHasher {
             for n in min...Swift.min(max, length) {
                 let seed = salt ^ UInt64(n)
                 for first in 0...(length - n) {
-                    let slice = UnsafeBufferPointer(rebasing: bytes[starts[first]..<starts[first + n]])
+                    let slice = UnsafeBufferPointer(
+                        rebasing: bytes[starts[first]..<starts[first + n]])
                     let hash = FeatureHash.fnv1a(slice, seed: seed)
                     buckets.append(FeatureHash.bucket(hash, .characters, bits: bits))
                 }

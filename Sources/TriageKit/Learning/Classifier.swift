@@ -14,10 +14,13 @@ public struct Classifier: Sendable {
         labels: [String], featurizer: Featurizer, model: LinearModel,
         calibrator: Calibrator, threshold: Double?
     ) {
-        precondition(labels.count == model.classCount,
+        precondition(
+            labels.count == model.classCount,
             "\(labels.count) labels for a model of \(model.classCount) classes")
-        precondition(featurizer.vocabulary.count == model.featureCount,
-            "a vocabulary of \(featurizer.vocabulary.count) for a model of \(model.featureCount) features")
+        precondition(
+            featurizer.vocabulary.count == model.featureCount,
+            "a vocabulary of \(featurizer.vocabulary.count) for a model of \(model.featureCount) features"
+        )
         self.labels = labels
         self.featurizer = featurizer
         self.model = model
@@ -77,7 +80,8 @@ public struct Classifier: Sendable {
                     }
                     let found = Self.top(keep, of: probabilities, into: &best)
                     return (0..<found).map {
-                        LabelProbability(label: labels[best[$0]], probability: probabilities[best[$0]])
+                        LabelProbability(
+                            label: labels[best[$0]], probability: probabilities[best[$0]])
                     }
                 }
             }

@@ -29,7 +29,9 @@ enum Kernels {
 
     /// y[i] += α·x[i].
     @inline(__always)
-    static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+    static func axpy(
+        _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int
+    ) {
         let a = SIMD8<Float>(repeating: alpha)
         var index = 0
         while index + 8 <= count {
@@ -62,7 +64,9 @@ enum Kernels {
 
     /// z[i] = α·x[i].
     @inline(__always)
-    static func scale(_ x: UnsafePointer<Float>, by alpha: Float, into z: UnsafeMutablePointer<Float>, count: Int) {
+    static func scale(
+        _ x: UnsafePointer<Float>, by alpha: Float, into z: UnsafeMutablePointer<Float>, count: Int
+    ) {
         let a = SIMD8<Float>(repeating: alpha)
         var index = 0
         while index + 8 <= count {

@@ -76,9 +76,11 @@ struct LBFGS {
         var evaluations = 1
         try check(loss, iteration: 0)
         var gradientNorm = Double(VectorMath.maxAbs(gradient))
-        progress(OptimizerProgress(iteration: 0, loss: loss, gradientNorm: gradientNorm, evaluations: 1))
+        progress(
+            OptimizerProgress(iteration: 0, loss: loss, gradientNorm: gradientNorm, evaluations: 1))
         if gradientNorm <= tolerance {
-            return OptimizerResult(loss: loss, gradientNorm: gradientNorm, iterations: 0,
+            return OptimizerResult(
+                loss: loss, gradientNorm: gradientNorm, iterations: 0,
                 evaluations: 1, stop: .gradientTolerance)
         }
 
@@ -101,7 +103,8 @@ struct LBFGS {
                 direction = gradient.map { -$0 }
                 slope = VectorMath.dot(gradient, direction)
             }
-            let initialStep = history.isEmpty ? min(1, 1 / VectorMath.squaredNorm(gradient).squareRoot()) : 1
+            let initialStep =
+                history.isEmpty ? min(1, 1 / VectorMath.squaredNorm(gradient).squareRoot()) : 1
             let search = lineSearch(
                 objective, point: point, loss: loss, slope: slope, direction: direction,
                 initialStep: initialStep, trialPoint: &trialPoint, trialGradient: &trialGradient)
@@ -121,9 +124,10 @@ struct LBFGS {
             swap(&gradient, &trialGradient)
             loss = search.loss
             gradientNorm = Double(VectorMath.maxAbs(gradient))
-            progress(OptimizerProgress(
-                iteration: iteration, loss: loss, gradientNorm: gradientNorm,
-                evaluations: evaluations))
+            progress(
+                OptimizerProgress(
+                    iteration: iteration, loss: loss, gradientNorm: gradientNorm,
+                    evaluations: evaluations))
 
             if gradientNorm <= tolerance {
                 stop = .gradientTolerance
@@ -179,15 +183,19 @@ struct LBFGS {
                 step = previous.step + (step - previous.step) / 10
                 continue
             }
-            if current.loss > loss + c1 * step * slope || (attempt > 0 && current.loss >= previous.loss) {
-                return zoom(low: previous, high: (step, current.loss, current.slope),
+            if current.loss > loss + c1 * step * slope
+                || (attempt > 0 && current.loss >= previous.loss)
+            {
+                return zoom(
+                    low: previous, high: (step, current.loss, current.slope),
                     loss: loss, slope: slope, evaluations: evaluations, evaluate: evaluate)
             }
             if abs(current.slope) <= -c2 * slope {
                 return SearchResult(step: step, loss: current.loss, evaluations: evaluations)
             }
             if current.slope >= 0 {
-                return zoom(low: (step, current.loss, current.slope), high: previous,
+                return zoom(
+                    low: (step, current.loss, current.slope), high: previous,
                     loss: loss, slope: slope, evaluations: evaluations, evaluate: evaluate)
             }
             previous = (step, current.loss, current.slope)

@@ -7,12 +7,16 @@ public struct LinearModel: Sendable {
     public let bias: [Float]
 
     public init(featureCount: Int, classCount: Int, weights: [Float], bias: [Float]) {
-        self.init(featureCount: featureCount, classCount: classCount, weights: FloatBuffer(weights), bias: bias)
+        self.init(
+            featureCount: featureCount, classCount: classCount, weights: FloatBuffer(weights),
+            bias: bias)
     }
 
     public init(featureCount: Int, classCount: Int, weights: FloatBuffer, bias: [Float]) {
-        precondition(weights.count == featureCount * classCount && bias.count == classCount,
-            "a \(featureCount)×\(classCount) model got \(weights.count) weights and \(bias.count) biases")
+        precondition(
+            weights.count == featureCount * classCount && bias.count == classCount,
+            "a \(featureCount)×\(classCount) model got \(weights.count) weights and \(bias.count) biases"
+        )
         self.featureCount = featureCount
         self.classCount = classCount
         self.weights = weights
@@ -42,7 +46,8 @@ public struct LinearModel: Sendable {
     /// The logits of every row, row-major (`rowCount × classCount`), computed on all
     /// cores.
     public func logits(_ matrix: SparseMatrix) -> [Float] {
-        precondition(matrix.columnCount == featureCount,
+        precondition(
+            matrix.columnCount == featureCount,
             "rows of \(matrix.columnCount) features for a model of \(featureCount)")
         let classCount = classCount
         var result = [Float](repeating: 0, count: matrix.rowCount * classCount)
@@ -55,7 +60,8 @@ public struct LinearModel: Sendable {
                         for row in range {
                             let entries = matrix.rowOffsets[row]..<matrix.rowOffsets[row + 1]
                             let slice = UnsafeMutableBufferPointer(
-                                rebasing: output.value[(row * classCount)..<((row + 1) * classCount)])
+                                rebasing: output.value[
+                                    (row * classCount)..<((row + 1) * classCount)])
                             self.logits(
                                 columns: UnsafeBufferPointer(rebasing: columns[entries]),
                                 values: UnsafeBufferPointer(rebasing: values[entries]),

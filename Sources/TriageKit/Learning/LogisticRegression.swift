@@ -33,7 +33,9 @@ public struct LogisticRegressionSettings: Codable, Sendable, Equatable {
 
     /// Per-example weights for `targets` under the class weighting, with any given
     /// sample weights multiplied in.
-    public func exampleWeights(targets: [Int32], classCount: Int, sampleWeights: [Float]? = nil) -> [Float] {
+    public func exampleWeights(targets: [Int32], classCount: Int, sampleWeights: [Float]? = nil)
+        -> [Float]
+    {
         var weights = sampleWeights ?? [Float](repeating: 1, count: targets.count)
         guard classWeighting == .balanced, !targets.isEmpty else { return weights }
         var counts = [Int](repeating: 0, count: classCount)
@@ -55,10 +57,12 @@ public struct LogisticRegressionSettings: Codable, Sendable, Equatable {
             throw TriageError.invalidArgument("the tolerance must be positive, got \(tolerance)")
         }
         guard maxIterations >= 1 else {
-            throw TriageError.invalidArgument("the iteration limit must be at least 1, got \(maxIterations)")
+            throw TriageError.invalidArgument(
+                "the iteration limit must be at least 1, got \(maxIterations)")
         }
         guard (1...100).contains(memory) else {
-            throw TriageError.invalidArgument("the L-BFGS memory must be between 1 and 100, got \(memory)")
+            throw TriageError.invalidArgument(
+                "the L-BFGS memory must be between 1 and 100, got \(memory)")
         }
     }
 }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The L2-regularised multinomial logistic loss of a linear model on sparse rows.
@@ -36,7 +36,8 @@ final class SoftmaxObjective: DifferentiableObjective, @unchecked Sendable {
         rows: SparseMatrix, targets: [Int32], sampleWeights: [Float], classCount: Int,
         regularization: Double
     ) {
-        precondition(targets.count == rows.rowCount && sampleWeights.count == rows.rowCount,
+        precondition(
+            targets.count == rows.rowCount && sampleWeights.count == rows.rowCount,
             "\(rows.rowCount) rows need as many targets and weights")
         self.rows = rows
         self.columns = rows.transposed()
@@ -108,40 +109,43 @@ final class SoftmaxObjective: DifferentiableObjective, @unchecked Sendable {
         var logits = [Float](repeating: 0, count: classCount)
         var total = 0.0
         rows.rowOffsets.withUnsafeBufferPointer { offsets in
-        rows.columns.withUnsafeBufferPointer { features in
-        rows.values.withUnsafeBufferPointer { values in
-        logits.withUnsafeMutableBufferPointer { logits in
-            for row in range {
-                // Logits: bias plus each feature's weight row scaled by its value.
-                for c in 0..<classCount { logits[c] = point[biasOffset + c] }
-                for entry in offsets[row]..<offsets[row + 1] {
-                    let base = Int(features[entry]) * classCount
-                    Kernels.axpy(
-                        values[entry], point.baseAddress! + base, logits.baseAddress!,
-                        count: classCount)
-                }
+            rows.columns.withUnsafeBufferPointer { features in
+                rows.values.withUnsafeBufferPointer { values in
+                    logits.withUnsafeMutableBufferPointer { logits in
+                        for row in range {
+                            // Logits: bias plus each feature's weight row scaled by its value.
+                            for c in 0..<classCount { logits[c] = point[biasOffset + c] }
+                            for entry in offsets[row]..<offsets[row + 1] {
+                                let base = Int(features[entry]) * classCount
+                                Kernels.axpy(
+                                    values[entry], point.baseAddress! + base, logits.baseAddress!,
+                                    count: classCount)
+                            }
 
-                // Softmax with the maximum subtracted, and the log-loss of the target.
-                var maximum = -Float.infinity
-                for c in 0..<classCount { maximum = max(maximum, logits[c]) }
-                var sum: Float = 0
-                for c in 0..<classCount {
-                    let e = expf(logits[c] - maximum)
-                    logits[c] = e
-                    sum += e
-                }
-                let target = Int(targets[row])
-                let weight = sampleWeights[row]
-                total += Double(weight) * (Double(logf(sum)) - Double(logf(max(logits[target], .leastNormalMagnitude))))
+                            // Softmax with the maximum subtracted, and the log-loss of the target.
+                            var maximum = -Float.infinity
+                            for c in 0..<classCount { maximum = max(maximum, logits[c]) }
+                            var sum: Float = 0
+                            for c in 0..<classCount {
+                                let e = expf(logits[c] - maximum)
+                                logits[c] = e
+                                sum += e
+                            }
+                            let target = Int(targets[row])
+                            let weight = sampleWeights[row]
+                            total +=
+                                Double(weight)
+                                * (Double(logf(sum))
+                                    - Double(logf(max(logits[target], .leastNormalMagnitude))))
 
-                let factor = weight * scale / sum
-                let base = row * classCount
-                for c in 0..<classCount { residuals[base + c] = factor * logits[c] }
-                residuals[base + target] -= weight * scale
+                            let factor = weight * scale / sum
+                            let base = row * classCount
+                            for c in 0..<classCount { residuals[base + c] = factor * logits[c] }
+                            residuals[base + target] -= weight * scale
+                        }
+                    }
+                }
             }
-        }
-        }
-        }
         }
         return total
     }
@@ -155,22 +159,24 @@ final class SoftmaxObjective: DifferentiableObjective, @unchecked Sendable {
         let classCount = classCount
         var squaredNorm = 0.0
         columns.rowOffsets.withUnsafeBufferPointer { offsets in
-        columns.columns.withUnsafeBufferPointer { rowIndices in
-        columns.values.withUnsafeBufferPointer { values in
-            for feature in range {
-                let base = feature * classCount
-                let weights = point.baseAddress! + base
-                Kernels.scale(weights, by: lambda, into: gradient.baseAddress! + base, count: classCount)
-                squaredNorm += Double(Kernels.dot(weights, weights, count: classCount))
-                for entry in offsets[feature]..<offsets[feature + 1] {
-                    let residualBase = Int(rowIndices[entry]) * classCount
-                    Kernels.axpy(
-                        values[entry], residuals.baseAddress! + residualBase,
-                        gradient.baseAddress! + base, count: classCount)
+            columns.columns.withUnsafeBufferPointer { rowIndices in
+                columns.values.withUnsafeBufferPointer { values in
+                    for feature in range {
+                        let base = feature * classCount
+                        let weights = point.baseAddress! + base
+                        Kernels.scale(
+                            weights, by: lambda, into: gradient.baseAddress! + base,
+                            count: classCount)
+                        squaredNorm += Double(Kernels.dot(weights, weights, count: classCount))
+                        for entry in offsets[feature]..<offsets[feature + 1] {
+                            let residualBase = Int(rowIndices[entry]) * classCount
+                            Kernels.axpy(
+                                values[entry], residuals.baseAddress! + residualBase,
+                                gradient.baseAddress! + base, count: classCount)
+                        }
+                    }
                 }
             }
-        }
-        }
         }
         return squaredNorm
     }

@@ -20,15 +20,17 @@ enum VectorMath {
         precondition(a.count == b.count, "dot product of lengths \(a.count) and \(b.count)")
         return a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
-                let a = UnsafeSendable(a), b = UnsafeSendable(b)
+                let a = UnsafeSendable(a)
+                let b = UnsafeSendable(b)
                 return Parallel.map(ranges(a.value.count)) { range in
                     var total = 0.0
                     var start = range.lowerBound
                     while start < range.upperBound {
                         let count = min(block, range.upperBound - start)
-                        total += Double(Kernels.dot(
-                            a.value.baseAddress! + start, b.value.baseAddress! + start,
-                            count: count))
+                        total += Double(
+                            Kernels.dot(
+                                a.value.baseAddress! + start, b.value.baseAddress! + start,
+                                count: count))
                         start += count
                     }
                     return total
@@ -53,7 +55,8 @@ enum VectorMath {
         precondition(x.count == y.count, "axpy of lengths \(x.count) and \(y.count)")
         x.withUnsafeBufferPointer { x in
             y.withUnsafeMutableBufferPointer { y in
-                let x = UnsafeSendable(x), y = UnsafeSendable(y)
+                let x = UnsafeSendable(x)
+                let y = UnsafeSendable(y)
                 Parallel.run(ranges(x.value.count)) { range in
                     Kernels.axpy(
                         alpha, x.value.baseAddress! + range.lowerBound,
@@ -69,7 +72,9 @@ enum VectorMath {
         x.withUnsafeBufferPointer { x in
             y.withUnsafeBufferPointer { y in
                 z.withUnsafeMutableBufferPointer { z in
-                    let x = UnsafeSendable(x), y = UnsafeSendable(y), z = UnsafeSendable(z)
+                    let x = UnsafeSendable(x)
+                    let y = UnsafeSendable(y)
+                    let z = UnsafeSendable(z)
                     Parallel.run(ranges(x.value.count)) { range in
                         let start = range.lowerBound
                         Kernels.sum(
@@ -86,7 +91,8 @@ enum VectorMath {
         precondition(z.count == x.count, "mismatched vector lengths")
         x.withUnsafeBufferPointer { x in
             z.withUnsafeMutableBufferPointer { z in
-                let x = UnsafeSendable(x), z = UnsafeSendable(z)
+                let x = UnsafeSendable(x)
+                let z = UnsafeSendable(z)
                 Parallel.run(ranges(x.value.count)) { range in
                     let start = range.lowerBound
                     Kernels.scale(

@@ -53,7 +53,8 @@ public struct ModelManifest: Codable, Sendable, Equatable {
             switch method {
             case .temperature: return "temperature \(three(temperature))"
             case .platt:
-                return "Platt scaling, slope \(three(platt?.slope)), intercept \(three(platt?.intercept))"
+                return
+                    "Platt scaling, slope \(three(platt?.slope)), intercept \(three(platt?.intercept))"
             case .isotonic: return "isotonic regression"
             }
         }
@@ -68,7 +69,8 @@ public struct ModelManifest: Codable, Sendable, Equatable {
             case .isotonic:
                 if let isotonic { return .isotonic(isotonic) }
             }
-            throw TriageError(.modelCorrupt, "the manifest's \(method.rawValue) calibration has no parameters")
+            throw TriageError(
+                .modelCorrupt, "the manifest's \(method.rawValue) calibration has no parameters")
         }
     }
 

@@ -1,7 +1,7 @@
 import FoundationEssentials
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A model version as loaded from the registry.
@@ -96,7 +96,8 @@ public struct ModelRegistry: Sendable {
                 throw TriageError(
                     .modelNotFound, "model \"\(name)\" has versions but none is current",
                     at: SourceLocation(file: pointer),
-                    remedy: "make one current with `triage models promote \(latest) --model \(name)`")
+                    remedy:
+                        "make one current with `triage models promote \(latest) --model \(name)`")
             }
             let known = modelNames()
             throw TriageError(
@@ -110,7 +111,8 @@ public struct ModelRegistry: Sendable {
             throw TriageError(
                 .modelCorrupt, "the current-version pointer is damaged",
                 at: SourceLocation(file: pointer),
-                remedy: "make a version current with `triage models promote VERSION --model \(name)`")
+                remedy:
+                    "make a version current with `triage models promote VERSION --model \(name)`")
         }
         return version
     }
@@ -129,12 +131,14 @@ public struct ModelRegistry: Sendable {
         let (vocabulary, model) = try WeightsFile.load(path: weightsPath)
         guard model.classCount == manifest.labels.count else {
             throw TriageError(
-                .modelCorrupt, "weights have \(model.classCount) classes but the manifest lists \(manifest.labels.count) labels",
+                .modelCorrupt,
+                "weights have \(model.classCount) classes but the manifest lists \(manifest.labels.count) labels",
                 at: SourceLocation(file: folder))
         }
         let classifier = Classifier(
             labels: manifest.labels,
-            featurizer: Featurizer(inputs: manifest.inputs, text: manifest.features, vocabulary: vocabulary),
+            featurizer: Featurizer(
+                inputs: manifest.inputs, text: manifest.features, vocabulary: vocabulary),
             model: model, calibrator: try manifest.calibration.calibrator(),
             threshold: manifest.deferral.threshold)
         return LoadedModel(manifest: manifest, classifier: classifier, path: folder)
@@ -155,7 +159,8 @@ public struct ModelRegistry: Sendable {
             throw TriageError(
                 .modelCorrupt, "the manifest cannot be read: \(Self.describe(error))",
                 at: SourceLocation(file: path),
-                remedy: "retrain, or make another version current with `triage models promote VERSION`")
+                remedy:
+                    "retrain, or make another version current with `triage models promote VERSION`")
         }
         guard manifest.format <= ModelManifest.currentFormat else {
             throw TriageError(
@@ -175,7 +180,9 @@ public struct ModelRegistry: Sendable {
     ///
     /// - Returns: the version number.
     @discardableResult
-    public func publish(_ name: String, _ artifacts: ModelArtifacts, makeCurrent: Bool = true) throws -> Int {
+    public func publish(_ name: String, _ artifacts: ModelArtifacts, makeCurrent: Bool = true)
+        throws -> Int
+    {
         try ModelRegistry.validate(name: name)
         let model = modelPath(name)
         let versionsFolder = "\(model)/versions"
@@ -193,7 +200,8 @@ public struct ModelRegistry: Sendable {
             let classifier = artifacts.classifier
             try FileIO.writeNew(
                 "\(staging)/\(Self.weightsFile)",
-                WeightsFile.encode(vocabulary: classifier.featurizer.vocabulary, model: classifier.model))
+                WeightsFile.encode(
+                    vocabulary: classifier.featurizer.vocabulary, model: classifier.model))
             try FileIO.writeNew("\(staging)/\(Self.trainingFile)", artifacts.trainingData)
             try FileIO.writeNew("\(staging)/\(Self.calibrationFile)", artifacts.calibrationData)
             try FileIO.writeNew("\(staging)/\(Self.manifestFile)", try encode(manifest))
@@ -204,7 +212,8 @@ public struct ModelRegistry: Sendable {
             while rename(staging, versionPath(name, number)) != 0 {
                 guard errno == EEXIST || errno == ENOTEMPTY else {
                     throw TriageError.io(
-                        "cannot move the new version into place: \(FileIO.systemError())", path: staging)
+                        "cannot move the new version into place: \(FileIO.systemError())",
+                        path: staging)
                 }
                 number += 1
                 manifest.version = number
@@ -255,7 +264,8 @@ public struct ModelRegistry: Sendable {
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
             return "field \(path(context)) has the wrong type"
         case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "not valid JSON" : "field \(path(context)) is invalid"
+            return context.codingPath.isEmpty
+                ? "not valid JSON" : "field \(path(context)) is invalid"
         @unknown default:
             return "\(error)"
         }

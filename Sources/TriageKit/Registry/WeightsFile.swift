@@ -21,14 +21,17 @@ enum WeightsFile {
     static func encode(vocabulary: FeatureVocabulary, model: LinearModel) -> [UInt8] {
         var bytes: [UInt8] = []
         let featureCount = vocabulary.count
-        bytes.reserveCapacity(28 + featureCount * 8 + model.weights.count * 4 + model.classCount * 4)
+        bytes.reserveCapacity(
+            28 + featureCount * 8 + model.weights.count * 4 + model.classCount * 4)
         bytes.append(contentsOf: magic)
         append(format, to: &bytes)
         append(UInt32(featureCount), to: &bytes)
         append(UInt32(model.classCount), to: &bytes)
         vocabulary.buckets.withUnsafeBytes { bytes.append(contentsOf: $0) }
         vocabulary.weights.withUnsafeBytes { bytes.append(contentsOf: $0) }
-        model.weights.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeRawBufferPointer($0)) }
+        model.weights.withUnsafeBufferPointer {
+            bytes.append(contentsOf: UnsafeRawBufferPointer($0))
+        }
         model.bias.withUnsafeBytes { bytes.append(contentsOf: $0) }
         append(checksum(bytes[...]), to: &bytes)
         return bytes
@@ -46,8 +49,10 @@ enum WeightsFile {
     static func decode(_ bytes: [UInt8], path: String) throws -> (FeatureVocabulary, LinearModel) {
         try bytes.withUnsafeBytes { raw in
             try decode(raw, path: path) { offset, count in
-                FloatBuffer(Array(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + count * 4)])
-                    .bindMemory(to: Float.self)))
+                FloatBuffer(
+                    Array(
+                        UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + count * 4)])
+                            .bindMemory(to: Float.self)))
             }
         }
     }
@@ -61,7 +66,8 @@ enum WeightsFile {
         func corrupt(_ what: String) -> TriageError {
             TriageError(
                 .modelCorrupt, what, at: SourceLocation(file: path),
-                remedy: "retrain, or make another version current with `triage models promote VERSION`")
+                remedy:
+                    "retrain, or make another version current with `triage models promote VERSION`")
         }
         guard bytes.count >= 28, Array(bytes[0..<8]) == magic else {
             throw corrupt("not a Triage weights file")
@@ -69,14 +75,16 @@ enum WeightsFile {
         let version = read(UInt32.self, bytes, at: 8)
         guard version <= format else {
             throw TriageError(
-                .modelCorrupt, "weights format \(version) is newer than this Triage reads (\(format))",
+                .modelCorrupt,
+                "weights format \(version) is newer than this Triage reads (\(format))",
                 at: SourceLocation(file: path), remedy: "upgrade Triage")
         }
         let featureCount = Int(read(UInt32.self, bytes, at: 12))
         let classCount = Int(read(UInt32.self, bytes, at: 16))
         let expected = 20 + featureCount * 8 + featureCount * classCount * 4 + classCount * 4 + 8
         guard bytes.count == expected else {
-            throw corrupt("weights file is \(bytes.count) bytes, expected \(expected): truncated or damaged")
+            throw corrupt(
+                "weights file is \(bytes.count) bytes, expected \(expected): truncated or damaged")
         }
         let stored = read(UInt64.self, bytes, at: expected - 8)
         guard stored == checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<(expected - 8)])) else {
@@ -94,7 +102,8 @@ enum WeightsFile {
         }
         return (
             FeatureVocabulary(buckets: buckets, weights: idf),
-            LinearModel(featureCount: featureCount, classCount: classCount, weights: weights, bias: bias)
+            LinearModel(
+                featureCount: featureCount, classCount: classCount, weights: weights, bias: bias)
         )
     }
 
@@ -144,7 +153,9 @@ enum WeightsFile {
         T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
     }
 
-    private static func array<T>(_ bytes: UnsafeRawBufferPointer, at offset: inout Int, count: Int) -> [T] {
+    private static func array<T>(_ bytes: UnsafeRawBufferPointer, at offset: inout Int, count: Int)
+        -> [T]
+    {
         let size = MemoryLayout<T>.stride * count
         let start = offset
         offset += size

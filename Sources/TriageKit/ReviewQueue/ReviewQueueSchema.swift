@@ -79,7 +79,7 @@ enum ReviewQueueSchema {
         BEGIN
             SELECT RAISE(ABORT, 'review events are append-only');
         END;
-        """,
+        """
     ]
 
     /// Brings the database up to the version `steps` reach, each step in its own

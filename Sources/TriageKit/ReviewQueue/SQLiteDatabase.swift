@@ -1,9 +1,9 @@
 import CSQLite
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// One connection to an SQLite database: a small wrapper over the C API, written for
@@ -89,7 +89,8 @@ final class SQLiteDatabase {
 
         // Wait for other processes' locks, then read the header once, so that a
         // file which is not a database fails here, before anything else.
-        let milliseconds = busyTimeout.isNaN
+        let milliseconds =
+            busyTimeout.isNaN
             ? 0 : min(max(busyTimeout, 0) * 1000, Double(Int32.max)).rounded()
         sqlite3_busy_timeout(connection, Int32(milliseconds))
         _ = try userVersion(what: "cannot open \(name)")

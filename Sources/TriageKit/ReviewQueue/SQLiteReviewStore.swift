@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// The review queue in an SQLite file, shared by the processes of one machine.
@@ -114,7 +114,8 @@ public final class SQLiteReviewStore: ReviewStore {
         var encoded: [String] = []
         encoded.reserveCapacity(cases.count)
         for (position, item) in cases.enumerated() {
-            let finite = item.confidence.isFinite
+            let finite =
+                item.confidence.isFinite
                 && item.probabilities.allSatisfy { $0.probability.isFinite }
             guard finite else {
                 throw TriageError.invalidArgument(
@@ -367,24 +368,25 @@ public final class SQLiteReviewStore: ReviewStore {
             guard let status = CaseStatus(rawValue: statement.string(at: 9)) else {
                 throw TriageError.damagedCase(id, field: "a status", path: path)
             }
-            cases.append(ReviewCase(
-                id: id,
-                model: statement.string(at: 1),
-                modelVersion: Int(statement.int64(at: 2)),
-                input: statement.string(at: 3),
-                text: statement.string(at: 4),
-                predicted: statement.string(at: 5),
-                confidence: statement.double(at: 6),
-                probabilities: try decodeProbabilities(
-                    statement.string(at: 7), caseID: id),
-                reason: reason,
-                status: status,
-                answer: statement.optionalString(at: 10),
-                reviewer: statement.optionalString(at: 11),
-                timesDeferred: Int(statement.int64(at: 12)),
-                skips: Int(statement.int64(at: 13)),
-                createdAt: statement.double(at: 14),
-                answeredAt: statement.optionalDouble(at: 15)))
+            cases.append(
+                ReviewCase(
+                    id: id,
+                    model: statement.string(at: 1),
+                    modelVersion: Int(statement.int64(at: 2)),
+                    input: statement.string(at: 3),
+                    text: statement.string(at: 4),
+                    predicted: statement.string(at: 5),
+                    confidence: statement.double(at: 6),
+                    probabilities: try decodeProbabilities(
+                        statement.string(at: 7), caseID: id),
+                    reason: reason,
+                    status: status,
+                    answer: statement.optionalString(at: 10),
+                    reviewer: statement.optionalString(at: 11),
+                    timesDeferred: Int(statement.int64(at: 12)),
+                    skips: Int(statement.int64(at: 13)),
+                    createdAt: statement.double(at: 14),
+                    answeredAt: statement.optionalDouble(at: 15)))
         }
         return cases
     }

@@ -146,7 +146,8 @@ final class SQLiteStatement {
     }
 
     private func error(_ status: Int32) -> TriageError {
-        let what = sqlite3_stmt_readonly(handle) != 0
+        let what =
+            sqlite3_stmt_readonly(handle) != 0
             ? "cannot read \(name)" : "cannot write to \(name)"
         return SQLiteDatabase.error(
             what, code: status, connection: connection, path: path, name: name)

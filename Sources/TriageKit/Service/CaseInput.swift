@@ -22,7 +22,9 @@ public enum CaseInput {
     /// otherwise `name: value` per column, text columns last.
     public static func display(_ row: [String?], inputs: [InputColumn]) -> String {
         if inputs.count == 1 { return row[0] ?? "" }
-        let order = inputs.indices.sorted { (inputs[$0].kind == .text ? 1 : 0, $0) < (inputs[$1].kind == .text ? 1 : 0, $1) }
+        let order = inputs.indices.sorted {
+            (inputs[$0].kind == .text ? 1 : 0, $0) < (inputs[$1].kind == .text ? 1 : 0, $1)
+        }
         return order.map { "\(inputs[$0].name): \(row[$0] ?? "(missing)")" }.joined(separator: "; ")
     }
 
@@ -30,8 +32,9 @@ public enum CaseInput {
     ///
     /// - Throws: `store` when the stored input is not a JSON object of strings.
     public static func row(of reviewCase: ReviewCase, columns: [String]) throws -> [String?] {
-        guard let object = try? JSONDecoder().decode(
-            [String: String?].self, from: Data(reviewCase.input.utf8))
+        guard
+            let object = try? JSONDecoder().decode(
+                [String: String?].self, from: Data(reviewCase.input.utf8))
         else {
             throw TriageError(
                 .store, "case \(reviewCase.id) holds an input that cannot be read",

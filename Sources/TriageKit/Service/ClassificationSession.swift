@@ -59,11 +59,12 @@ public final class ClassificationSession {
             let familiar = knownFeatures[offset] > 0
             let automated = familiar && classifier.isAutomated(confidence: best.probability)
             if !automated { deferred.append(offset) }
-            decisions.append(Decision(
-                index: nextIndex + offset, label: best.label, confidence: best.probability,
-                alternatives: Array(labels.dropFirst()), automated: automated,
-                reason: automated ? nil : (familiar ? .lowConfidence : .outOfDistribution),
-                caseID: nil))
+            decisions.append(
+                Decision(
+                    index: nextIndex + offset, label: best.label, confidence: best.probability,
+                    alternatives: Array(labels.dropFirst()), automated: automated,
+                    reason: automated ? nil : (familiar ? .lowConfidence : .outOfDistribution),
+                    caseID: nil))
         }
 
         // Queue the deferred inputs, all or none.

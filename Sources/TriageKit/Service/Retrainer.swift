@@ -76,8 +76,10 @@ public enum Retrainer {
             features: previous.features, learner: previous.learner,
             targetAccuracy: targetAccuracy ?? previous.deferral.targetAccuracy,
             seed: previous.training.seed,
-            columnKinds: Dictionary(uniqueKeysWithValues: previous.inputs.map { ($0.name, $0.kind) }),
-            calibrationMethod: previous.calibration.method == .platt ? nil : previous.calibration.method)
+            columnKinds: Dictionary(
+                uniqueKeysWithValues: previous.inputs.map { ($0.name, $0.kind) }),
+            calibrationMethod: previous.calibration.method == .platt
+                ? nil : previous.calibration.method)
         settings.calibrationShare = 0.2
         try settings.validate()
 

@@ -23,8 +23,10 @@ public struct ReviewDesk {
         guard !label.isEmpty, !label.allSatisfy({ $0.isWhitespace }) else {
             throw TriageError(.unknownLabel, "the label is empty")
         }
-        guard !label.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw TriageError(.unknownLabel, "a label cannot contain line breaks or control characters")
+        guard !label.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw TriageError(
+                .unknownLabel, "a label cannot contain line breaks or control characters")
         }
         if !allowNewLabel {
             let known = try knownLabels(model: reviewCase.model)

@@ -158,7 +158,8 @@ public enum Trainer {
         let labels = Array(Set(input.training.labels)).sorted()
         guard labels.count >= 2 else {
             throw TriageError(
-                .training, "the training data has \(labels.count) label; a classifier needs at least two",
+                .training,
+                "the training data has \(labels.count) label; a classifier needs at least two",
                 remedy: "add examples of other labels")
         }
         guard input.calibration.count > 0 else {
@@ -193,18 +194,21 @@ public enum Trainer {
         let calibrationTargets = input.calibration.labels.map { classOf[$0] ?? -1 }
         let unseen = calibrationTargets.filter { $0 < 0 }.count
         if unseen > 0 {
-            let names = Set(zip(input.calibration.labels, calibrationTargets).filter { $0.1 < 0 }.map(\.0))
-            observe(.note(
-                "\(unseen) calibration examples have \(names.count) label(s) the training data lacks "
-                    + "(such as \"\(names.sorted()[0])\"); they count as errors"))
+            let names = Set(
+                zip(input.calibration.labels, calibrationTargets).filter { $0.1 < 0 }.map(\.0))
+            observe(
+                .note(
+                    "\(unseen) calibration examples have \(names.count) label(s) the training data lacks "
+                        + "(such as \"\(names.sorted()[0])\"); they count as errors"))
         }
         if let calibrationHash = input.sources.last?.contentHash,
             input.calibrationSource == input.sources.last?.path,
             input.sources.dropLast().contains(where: { $0.contentHash == calibrationHash })
         {
-            observe(.note(
-                "the calibration file is also a training file, so calibration and the threshold "
-                    + "will be optimistic"))
+            observe(
+                .note(
+                    "the calibration file is also a training file, so calibration and the threshold "
+                        + "will be optimistic"))
         }
         let logits = model.logits(
             featurizer.transform(input.calibration.rows(for: inputs.map(\.name))))
@@ -236,7 +240,8 @@ public enum Trainer {
             coverage: choice.coverage, automatedAccuracy: choice.automatedAccuracy)
 
         let elapsed = started.duration(to: .now)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds =
+            Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         let reviewed = zip(input.training.cases, input.training.labels).compactMap { id, label in
             id.map { ModelManifest.ReviewedCase(id: $0, label: label) }
         }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Whole-file reads and durable writes over POSIX calls.
@@ -25,7 +25,9 @@ enum FileIO {
     /// Reads a whole file.
     static func read(_ path: String) throws -> [UInt8] {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw TriageError.io("cannot open: \(systemError())", path: path) }
+        guard descriptor >= 0 else {
+            throw TriageError.io("cannot open: \(systemError())", path: path)
+        }
         defer { close(descriptor) }
 
         var info = stat()
@@ -33,7 +35,9 @@ enum FileIO {
         if fstat(descriptor, &info) == 0 { bytes.reserveCapacity(Int(info.st_size)) }
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            let count = chunk.withUnsafeMutableBytes {
+                Glibc.read(descriptor, $0.baseAddress, $0.count)
+            }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw TriageError.io("cannot read: \(systemError())", path: path)
@@ -48,7 +52,9 @@ enum FileIO {
     /// must not exist yet.
     static func writeNew(_ path: String, _ bytes: [UInt8]) throws {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw TriageError.io("cannot create: \(systemError())", path: path) }
+        guard descriptor >= 0 else {
+            throw TriageError.io("cannot create: \(systemError())", path: path)
+        }
         defer { close(descriptor) }
         var written = 0
         while written < bytes.count {

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Read-only single-precision numbers, owned in memory or mapped from a file.
@@ -16,7 +16,9 @@ public final class FloatBuffer: @unchecked Sendable {
     public init(_ values: [Float]) {
         let storage = UnsafeMutablePointer<Float>.allocate(capacity: max(1, values.count))
         values.withUnsafeBufferPointer { source in
-            if let address = source.baseAddress { storage.initialize(from: address, count: values.count) }
+            if let address = source.baseAddress {
+                storage.initialize(from: address, count: values.count)
+            }
         }
         count = values.count
         base = UnsafePointer(storage)
@@ -26,7 +28,8 @@ public final class FloatBuffer: @unchecked Sendable {
     /// `count` floats at `offset` bytes into a mapped file; the mapping lives as long
     /// as this buffer.
     init(mapping: MappedFile, offset: Int, count: Int) {
-        precondition(offset % MemoryLayout<Float>.alignment == 0 && offset + count * 4 <= mapping.count,
+        precondition(
+            offset % MemoryLayout<Float>.alignment == 0 && offset + count * 4 <= mapping.count,
             "floats at offset \(offset) do not fit a mapping of \(mapping.count) bytes")
         self.count = count
         base = (mapping.bytes.baseAddress! + offset).assumingMemoryBound(to: Float.self)
@@ -60,7 +63,9 @@ final class MappedFile: @unchecked Sendable {
     /// - Throws: `io` when the file cannot be opened or mapped.
     init(path: String) throws {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw TriageError.io("cannot open: \(FileIO.systemError())", path: path) }
+        guard descriptor >= 0 else {
+            throw TriageError.io("cannot open: \(FileIO.systemError())", path: path)
+        }
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else {
@@ -80,6 +85,8 @@ final class MappedFile: @unchecked Sendable {
     }
 
     deinit {
-        if let address = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: address), bytes.count) }
+        if let address = bytes.baseAddress {
+            munmap(UnsafeMutableRawPointer(mutating: address), bytes.count)
+        }
     }
 }

@@ -45,15 +45,21 @@ public struct Logger: Sendable {
         handler(level, message(), metadata().map { ($0.key, $0.value) })
     }
 
-    public func debug(_ message: @autoclosure () -> String, _ metadata: @autoclosure () -> Metadata = [:]) {
+    public func debug(
+        _ message: @autoclosure () -> String, _ metadata: @autoclosure () -> Metadata = [:]
+    ) {
         log(.debug, message(), metadata())
     }
 
-    public func info(_ message: @autoclosure () -> String, _ metadata: @autoclosure () -> Metadata = [:]) {
+    public func info(
+        _ message: @autoclosure () -> String, _ metadata: @autoclosure () -> Metadata = [:]
+    ) {
         log(.info, message(), metadata())
     }
 
-    public func warning(_ message: @autoclosure () -> String, _ metadata: @autoclosure () -> Metadata = [:]) {
+    public func warning(
+        _ message: @autoclosure () -> String, _ metadata: @autoclosure () -> Metadata = [:]
+    ) {
         log(.warning, message(), metadata())
     }
 }

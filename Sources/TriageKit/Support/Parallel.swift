@@ -1,7 +1,7 @@
 import Dispatch
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Splits loops across the machine's cores.
@@ -30,7 +30,9 @@ enum Parallel {
 
     /// Cuts `0..<weights.count` into ranges of roughly equal total weight, for loops
     /// whose items cost unequal amounts (rows with many or few features).
-    static func balancedChunks(cumulative offsets: [Int], pieces requested: Int? = nil) -> [Range<Int>] {
+    static func balancedChunks(cumulative offsets: [Int], pieces requested: Int? = nil) -> [Range<
+        Int
+    >] {
         let count = offsets.count - 1
         guard count > 0 else { return [] }
         let pieces = max(1, min(requested ?? workerCount, count))

@@ -31,8 +31,9 @@ struct ArgumentParser {
             let word = arguments[index]
             if word.hasPrefix("-") && word != "-" {
                 if word == "--version" { return .version }
-                guard let consumed = try parseOption(
-                    arguments, at: index, specs: globalOptions, into: &early, command: nil)
+                guard
+                    let consumed = try parseOption(
+                        arguments, at: index, specs: globalOptions, into: &early, command: nil)
                 else {
                     let group = path.isEmpty ? "" : " \(path.joined(separator: " "))"
                     throw UsageError(
@@ -47,7 +48,10 @@ struct ArgumentParser {
                 path = candidate
                 index += 1
                 if commands.contains(where: { $0.path == path })
-                    && !commands.contains(where: { $0.path.count > path.count && $0.path.starts(with: path) }) {
+                    && !commands.contains(where: {
+                        $0.path.count > path.count && $0.path.starts(with: path)
+                    })
+                {
                     break
                 }
                 continue
@@ -80,8 +84,9 @@ struct ArgumentParser {
                 continue
             }
             if !optionsEnded && word.hasPrefix("-") && word != "-" {
-                guard let consumed = try parseOption(
-                    arguments, at: index, specs: specs, into: &parsed, command: command)
+                guard
+                    let consumed = try parseOption(
+                        arguments, at: index, specs: specs, into: &parsed, command: command)
                 else {
                     throw UsageError(
                         "unknown option '\(word)' for '\(command.fullName)' (see '\(command.fullName) --help')",

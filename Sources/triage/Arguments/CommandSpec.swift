@@ -30,7 +30,9 @@ struct OptionSpec: Sendable {
     }
 
     static func repeated(_ name: String, _ placeholder: String, _ help: String) -> OptionSpec {
-        OptionSpec(name: name, short: nil, kind: .repeated(placeholder: placeholder), help: help, defaultValue: nil)
+        OptionSpec(
+            name: name, short: nil, kind: .repeated(placeholder: placeholder), help: help,
+            defaultValue: nil)
     }
 
     var takesValue: Bool {
@@ -96,7 +98,8 @@ struct ParsedArguments {
     func integer(_ name: String) throws -> Int? {
         guard let text = value(name) else { return nil }
         guard let number = Int(text) else {
-            throw UsageError("option '--\(name)' needs a whole number, got '\(text)'", command: command)
+            throw UsageError(
+                "option '--\(name)' needs a whole number, got '\(text)'", command: command)
         }
         return number
     }

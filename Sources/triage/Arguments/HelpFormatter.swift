@@ -63,7 +63,8 @@ struct HelpFormatter {
     }
 
     private func line(_ name: String, _ help: String) -> String {
-        let padded = name.count < 24 ? name + String(repeating: " ", count: 24 - name.count) : name + "  "
+        let padded =
+            name.count < 24 ? name + String(repeating: " ", count: 24 - name.count) : name + "  "
         return "  \(padded)\(help)\n"
     }
 }

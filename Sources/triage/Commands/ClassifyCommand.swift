@@ -22,13 +22,16 @@ let classifyCommand = CommandSpec(
         .value("alternatives", "K", "Runner-up labels listed per input", default: "3"),
         .flag("dry-run", "Decide without writing deferred inputs to the queue"),
     ],
-    positionals: [PositionalSpec(name: "FILE", help: "Input file, or - for standard input", optional: true)],
+    positionals: [
+        PositionalSpec(name: "FILE", help: "Input file, or - for standard input", optional: true)
+    ],
     run: { arguments, context in
         let format = try arguments.choice("format", ["json", "csv", "table"]) ?? "json"
         let inputFormat = try arguments.choice("input-format", ["csv", "tsv", "jsonl", "lines"])
         let alternatives = try arguments.integer("alternatives") ?? 3
         guard (0...20).contains(alternatives) else {
-            throw UsageError("option '--alternatives' must be between 0 and 20", command: arguments.command)
+            throw UsageError(
+                "option '--alternatives' must be between 0 and 20", command: arguments.command)
         }
         let name = try context.modelName(arguments)
         let path = arguments.positional(0) ?? "-"
@@ -38,13 +41,14 @@ let classifyCommand = CommandSpec(
         let store: ReviewStore? = arguments.flag("dry-run") ? nil : try context.openStore()
         let session = ClassificationSession(model: model, store: store, alternatives: alternatives)
 
-        let tableFormat: TableFormat = switch inputFormat {
-        case "csv": .csv
-        case "tsv": .tsv
-        case "jsonl": .jsonLines
-        case "lines": .lines
-        default: path == "-" ? .lines : TableFormat.inferred(fromPath: path)
-        }
+        let tableFormat: TableFormat =
+            switch inputFormat {
+            case "csv": .csv
+            case "tsv": .tsv
+            case "jsonl": .jsonLines
+            case "lines": .lines
+            default: path == "-" ? .lines : TableFormat.inferred(fromPath: path)
+            }
         let reader = try TableReader(path: path, format: tableFormat)
         let inputs = model.classifier.inputs
         let sources = try inputSources(
@@ -57,11 +61,14 @@ let classifyCommand = CommandSpec(
 
         writer.begin()
         while let rows = try reader.nextBatch(maxRows: 2048) {
-            let positions = try inputPositions(sources, in: reader.columns, format: tableFormat, path: path)
+            let positions = try inputPositions(
+                sources, in: reader.columns, format: tableFormat, path: path)
             let cells = rows.map { row in positions.map { $0.flatMap { row.cell(at: $0) } } }
             let decisions = try session.classify(cells)
             for (decision, row) in zip(decisions, cells) {
-                writer.write(decision, text: CaseInput.display(row, inputs: inputs), version: model.manifest.version)
+                writer.write(
+                    decision, text: CaseInput.display(row, inputs: inputs),
+                    version: model.manifest.version)
                 if !decision.automated { deferred += 1 }
             }
             context.out.flush()
@@ -77,7 +84,8 @@ let classifyCommand = CommandSpec(
         if session.classified == 0 {
             context.note("triage: note: the input holds nothing to classify")
         } else if context.err.isTerminal {
-            let destination = store == nil ? "not queued (dry run)" : "queued in \(context.queuePath)"
+            let destination =
+                store == nil ? "not queued (dry run)" : "queued in \(context.queuePath)"
             context.note(
                 "triage: \(session.classified) inputs: \(session.classified - deferred) automated, "
                     + "\(deferred) deferred, \(destination)")
@@ -102,8 +110,10 @@ func inputSources(
     if format == .lines {
         guard inputs.count == 1, inputs[0].kind == .text else {
             throw TriageError(
-                .invalidData, "this model reads the columns "
-                    + inputs.map { "\"\($0.name)\"" }.joined(separator: ", ") + ", not lines of text",
+                .invalidData,
+                "this model reads the columns "
+                    + inputs.map { "\"\($0.name)\"" }.joined(separator: ", ")
+                    + ", not lines of text",
                 remedy: "give a .csv, .tsv or .jsonl file with those columns")
         }
         names = ["text"]
@@ -120,11 +130,13 @@ func inputPositions(
     let missing = zip(sources, positions).filter { $0.1 == nil }.map(\.0)
     if !missing.isEmpty && (format != .jsonLines || missing.count == sources.count) {
         throw TriageError(
-            .invalidData, "the input has no column "
+            .invalidData,
+            "the input has no column "
                 + missing.map { "\"\($0)\"" }.joined(separator: ", ") + "; its columns are "
                 + columns.map { "\"\($0)\"" }.joined(separator: ", "),
             at: SourceLocation(file: path),
-            remedy: sources.count == 1 ? "name the text column with --text" : "add the model's input columns")
+            remedy: sources.count == 1
+                ? "name the text column with --text" : "add the model's input columns")
     }
     return positions
 }
@@ -142,11 +154,13 @@ struct DecisionWriter {
 
     func begin() {
         switch format {
-        case "csv": out.line("index,label,confidence,decision,reason,case,model_version,alternatives")
+        case "csv":
+            out.line("index,label,confidence,decision,reason,case,model_version,alternatives")
         case "table":
-            out.line(column("index", 6, right: true) + "  " + column("decision", 8) + "  "
-                + column("confidence", 14, right: true) + "  " + column("case", 6, right: true)
-                + "  " + column("label", 28) + "  text")
+            out.line(
+                column("index", 6, right: true) + "  " + column("decision", 8) + "  "
+                    + column("confidence", 14, right: true) + "  " + column("case", 6, right: true)
+                    + "  " + column("label", 28) + "  text")
         default: break
         }
     }
@@ -157,20 +171,22 @@ struct DecisionWriter {
             // Alternatives as a JSON array in one field: labels may hold any character.
             json.removeAll()
             writeAlternatives(decision.alternatives)
-            out.line([
-                String(decision.index), CSVWriter.field(decision.label),
-                String(rounded(decision.confidence, places: 12)),
-                decision.automated ? "auto" : "deferred", decision.reason?.rawValue ?? "",
-                decision.caseID.map(String.init) ?? "", String(version),
-                CSVWriter.field(String(decoding: json.bytes, as: UTF8.self)),
-            ].joined(separator: ","))
+            out.line(
+                [
+                    String(decision.index), CSVWriter.field(decision.label),
+                    String(rounded(decision.confidence, places: 12)),
+                    decision.automated ? "auto" : "deferred", decision.reason?.rawValue ?? "",
+                    decision.caseID.map(String.init) ?? "", String(version),
+                    CSVWriter.field(String(decoding: json.bytes, as: UTF8.self)),
+                ].joined(separator: ","))
         case "table":
             let flat = sanitized(text)
-            out.line(column(String(decision.index), 6, right: true) + "  "
-                + column(decision.automated ? "auto" : "deferred", 8) + "  "
-                + column(probabilityText(decision.confidence), 14, right: true) + "  "
-                + column(decision.caseID.map(String.init) ?? "", 6, right: true) + "  "
-                + column(sanitized(decision.label), 28) + "  " + String(flat.prefix(60)))
+            out.line(
+                column(String(decision.index), 6, right: true) + "  "
+                    + column(decision.automated ? "auto" : "deferred", 8) + "  "
+                    + column(probabilityText(decision.confidence), 14, right: true) + "  "
+                    + column(decision.caseID.map(String.init) ?? "", 6, right: true) + "  "
+                    + column(sanitized(decision.label), 28) + "  " + String(flat.prefix(60)))
         default:
             json.removeAll()
             json.beginObject()

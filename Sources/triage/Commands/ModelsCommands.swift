@@ -13,9 +13,12 @@ let modelsListCommand = CommandSpec(
         let current = try registry.currentVersion(name)
         let versions = registry.versions(name)
         if !arguments.flag("json") {
-            context.out.line(column("version", 7, right: true) + "  " + column("created", 20) + "  "
-                + column("examples", 8, right: true) + "  " + column("labels", 6, right: true) + "  "
-                + column("accuracy", 8, right: true) + "  " + column("coverage", 8, right: true))
+            context.out.line(
+                column("version", 7, right: true) + "  " + column("created", 20) + "  "
+                    + column("examples", 8, right: true) + "  " + column("labels", 6, right: true)
+                    + "  "
+                    + column("accuracy", 8, right: true) + "  " + column("coverage", 8, right: true)
+            )
         }
         var unreadable = 0
         for version in versions {
@@ -23,8 +26,9 @@ let modelsListCommand = CommandSpec(
                 // One damaged version must not hide the others.
                 unreadable += 1
                 if !arguments.flag("json") {
-                    context.out.line(column(String(version) + (version == current ? "*" : " "), 7, right: true)
-                        + "  (manifest cannot be read)")
+                    context.out.line(
+                        column(String(version) + (version == current ? "*" : " "), 7, right: true)
+                            + "  (manifest cannot be read)")
                 }
                 continue
             }
@@ -55,17 +59,19 @@ let modelsListCommand = CommandSpec(
                 json.newline()
                 context.out.write(json.bytes)
             } else {
-                context.out.line(column(String(version) + (version == current ? "*" : " "), 7, right: true)
-                    + "  " + column(manifest.createdAt, 20) + "  "
-                    + column(String(manifest.training.examples), 8, right: true) + "  "
-                    + column(String(manifest.labels.count), 6, right: true) + "  "
-                    + column(fixed(manifest.metrics.accuracy, 4), 8, right: true) + "  "
-                    + column(percent(manifest.metrics.coverage), 8, right: true))
+                context.out.line(
+                    column(String(version) + (version == current ? "*" : " "), 7, right: true)
+                        + "  " + column(manifest.createdAt, 20) + "  "
+                        + column(String(manifest.training.examples), 8, right: true) + "  "
+                        + column(String(manifest.labels.count), 6, right: true) + "  "
+                        + column(fixed(manifest.metrics.accuracy, 4), 8, right: true) + "  "
+                        + column(percent(manifest.metrics.coverage), 8, right: true))
             }
         }
         context.out.flush()
         if unreadable > 0 {
-            context.note("triage: note: \(unreadable) version(s) have a manifest that cannot be read")
+            context.note(
+                "triage: note: \(unreadable) version(s) have a manifest that cannot be read")
         }
     })
 
@@ -78,14 +84,16 @@ let modelsPromoteCommand = CommandSpec(
         let name = try context.modelName(arguments)
         let text = arguments.positional(0) ?? ""
         guard let version = Int(text), version > 0 else {
-            throw UsageError("VERSION must be a version number, got '\(text)'", command: arguments.command)
+            throw UsageError(
+                "VERSION must be a version number, got '\(text)'", command: arguments.command)
         }
         let registry = context.registry
         _ = try registry.load(name, version: version)
         let previous = try? registry.currentVersion(name)
         try registry.setCurrent(name, version: version)
-        context.out.line("model \(name): version \(version) is current"
-            + (previous.map { $0 == version ? " (it already was)" : " (was \($0))" } ?? ""))
+        context.out.line(
+            "model \(name): version \(version) is current"
+                + (previous.map { $0 == version ? " (it already was)" : " (was \($0))" } ?? ""))
         context.out.flush()
     })
 
@@ -113,14 +121,18 @@ let modelsShowCommand = CommandSpec(
         .value("model", "NAME", "Model name in the registry", default: "default"),
         .flag("json", "Print the version's manifest as JSON"),
     ],
-    positionals: [PositionalSpec(name: "VERSION", help: "Version number (default: the current one)", optional: true)],
+    positionals: [
+        PositionalSpec(
+            name: "VERSION", help: "Version number (default: the current one)", optional: true)
+    ],
     run: { arguments, context in
         let name = try context.modelName(arguments)
         let registry = context.registry
         var version = try registry.currentVersion(name)
         if let text = arguments.positional(0) {
             guard let number = Int(text), number > 0 else {
-                throw UsageError("VERSION must be a version number, got '\(text)'", command: arguments.command)
+                throw UsageError(
+                    "VERSION must be a version number, got '\(text)'", command: arguments.command)
             }
             version = number
         }
@@ -131,7 +143,8 @@ let modelsShowCommand = CommandSpec(
         if arguments.flag("json") {
             try printJSON(manifest, to: context.out)
         } else {
-            printTrainingReport(manifest, path: registry.versionPath(name, version), to: context.out)
+            printTrainingReport(
+                manifest, path: registry.versionPath(name, version), to: context.out)
             context.out.line("  labels (\(manifest.labels.count)):")
             let width = max(20, context.out.width - 4)
             var line = ""

@@ -18,32 +18,38 @@ let retrainCommand = CommandSpec(
         let name = try context.modelName(arguments)
         let target = try arguments.double("target-accuracy")
         if let target, !(target > 0 && target <= 1) {
-            throw UsageError("option '--target-accuracy' must be in (0, 1]", command: arguments.command)
+            throw UsageError(
+                "option '--target-accuracy' must be in (0, 1]", command: arguments.command)
         }
         let registry = context.registry
         let plan = try Retrainer.plan(
             model: name, registry: registry, store: try context.openStore(), targetAccuracy: target)
         if plan.keptFromRecord > 0 {
-            context.note("triage: note: \(plan.keptFromRecord) answers version \(plan.previous.version) "
-                + "learned from are no longer in the queue; they are kept from its own record")
+            context.note(
+                "triage: note: \(plan.keptFromRecord) answers version \(plan.previous.version) "
+                    + "learned from are no longer in the queue; they are kept from its own record")
         }
         guard !plan.isUnchanged || arguments.flag("force") else {
-            context.note("triage: nothing new since version \(plan.previous.version): no answer it has "
-                + "not learned from; --force retrains anyway")
+            context.note(
+                "triage: nothing new since version \(plan.previous.version): no answer it has "
+                    + "not learned from; --force retrains anyway")
             return
         }
-        context.note("triage: retraining \(name) from version \(plan.previous.version) with "
-            + "\(plan.reviewedCount) reviewed answers, \(plan.newAnswers) of them new")
+        context.note(
+            "triage: retraining \(name) from version \(plan.previous.version) with "
+                + "\(plan.reviewedCount) reviewed answers, \(plan.newAnswers) of them new")
 
         let progress = ProgressLine(enabled: !context.quiet)
-        let artifacts = try train(plan.input, settings: plan.settings, progress: progress, context: context)
+        let artifacts = try train(
+            plan.input, settings: plan.settings, progress: progress, context: context)
         let version = try registry.publish(name, artifacts)
         let manifest = try registry.manifest(name, version: version)
 
         if arguments.flag("json") {
             try printJSON(manifest, to: context.out)
         } else {
-            printTrainingReport(manifest, path: registry.versionPath(name, version), to: context.out)
+            printTrainingReport(
+                manifest, path: registry.versionPath(name, version), to: context.out)
             printComparison(old: plan.previous, new: manifest, to: context.out)
         }
         context.out.flush()
@@ -52,22 +58,35 @@ let retrainCommand = CommandSpec(
 
 /// Old and new figures on the shared calibration split.
 func printComparison(old: ModelManifest, new: ModelManifest, to out: Output) {
-    func row(_ name: String, _ before: Double?, _ after: Double?, _ format: @escaping (Double) -> String) {
+    func row(
+        _ name: String, _ before: Double?, _ after: Double?, _ format: @escaping (Double) -> String
+    ) {
         let text = { (value: Double?) in value.map(format) ?? "—" }
-        out.line("  " + column(name, 24) + column(text(before), 12, right: true)
-            + column(text(after), 12, right: true))
+        out.line(
+            "  " + column(name, 24) + column(text(before), 12, right: true)
+                + column(text(after), 12, right: true))
     }
     out.line("")
-    out.line("  " + column("on the calibration split", 24) + column("version \(old.version)", 12, right: true)
-        + column("version \(new.version)", 12, right: true))
-    row("training examples", Double(old.training.examples), Double(new.training.examples)) { fixed($0, 0) }
-    row("reviewed cases used", Double(old.training.reviewedCases.count),
-        Double(new.training.reviewedCases.count)) { fixed($0, 0) }
+    out.line(
+        "  " + column("on the calibration split", 24)
+            + column("version \(old.version)", 12, right: true)
+            + column("version \(new.version)", 12, right: true))
+    row("training examples", Double(old.training.examples), Double(new.training.examples)) {
+        fixed($0, 0)
+    }
+    row(
+        "reviewed cases used", Double(old.training.reviewedCases.count),
+        Double(new.training.reviewedCases.count)
+    ) { fixed($0, 0) }
     row("labels", Double(old.labels.count), Double(new.labels.count)) { fixed($0, 0) }
     row("accuracy", old.metrics.accuracy, new.metrics.accuracy) { fixed($0, 4) }
-    row("calibration error", old.metrics.calibrationError, new.metrics.calibrationError) { fixed($0, 4) }
+    row("calibration error", old.metrics.calibrationError, new.metrics.calibrationError) {
+        fixed($0, 4)
+    }
     row("coverage", old.metrics.coverage, new.metrics.coverage) { percent($0) }
-    row("automated accuracy", old.metrics.automatedAccuracy, new.metrics.automatedAccuracy) { fixed($0, 4) }
+    row("automated accuracy", old.metrics.automatedAccuracy, new.metrics.automatedAccuracy) {
+        fixed($0, 4)
+    }
 }
 
 func printJSON(_ manifest: ModelManifest, to out: Output) throws {

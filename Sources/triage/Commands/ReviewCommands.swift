@@ -15,7 +15,9 @@ let reviewListCommand = CommandSpec(
             throw UsageError("option '--limit' must not be negative", command: arguments.command)
         }
         guard let store = try context.openExistingStore() else {
-            if !arguments.flag("json") { context.note("triage: no review queue at \(context.queuePath) yet") }
+            if !arguments.flag("json") {
+                context.note("triage: no review queue at \(context.queuePath) yet")
+            }
             return
         }
         let cases = try store.pendingCases(model: arguments.value("model"), limit: limit)
@@ -26,17 +28,20 @@ let reviewListCommand = CommandSpec(
         } else {
             // Fit a terminal; elsewhere (a pipe, a file) keep up to 500 characters.
             let width = context.out.isTerminal ? max(20, context.out.width - 48) : 500
-            context.out.line(column("id", 6, right: true) + "  " + column("confidence", 10, right: true)
-                + "  " + column("predicted", 24) + "  text")
+            context.out.line(
+                column("id", 6, right: true) + "  " + column("confidence", 10, right: true)
+                    + "  " + column("predicted", 24) + "  text")
             for reviewCase in cases {
                 let flat = sanitized(reviewCase.text)
-                context.out.line(column(String(reviewCase.id), 6, right: true) + "  "
-                    + column(probabilityText(reviewCase.confidence), 10, right: true) + "  "
-                    + column(sanitized(reviewCase.predicted), 24) + "  " + column(flat, width)
-                    + (reviewCase.skips > 0 ? "  (skipped)" : ""))
+                context.out.line(
+                    column(String(reviewCase.id), 6, right: true) + "  "
+                        + column(probabilityText(reviewCase.confidence), 10, right: true) + "  "
+                        + column(sanitized(reviewCase.predicted), 24) + "  " + column(flat, width)
+                        + (reviewCase.skips > 0 ? "  (skipped)" : ""))
             }
             let counts = try store.counts(model: arguments.value("model"))
-            context.note("triage: \(counts[.pending] ?? 0) pending, \(counts[.answered] ?? 0) answered")
+            context.note(
+                "triage: \(counts[.pending] ?? 0) pending, \(counts[.answered] ?? 0) answered")
         }
         context.out.flush()
     })
@@ -49,26 +54,34 @@ let reviewShowCommand = CommandSpec(
     run: { arguments, context in
         let id = try caseID(arguments)
         guard let store = try context.openExistingStore() else {
-            throw TriageError(.caseNotFound, "no review case \(id): there is no review queue at \(context.queuePath)")
+            throw TriageError(
+                .caseNotFound,
+                "no review case \(id): there is no review queue at \(context.queuePath)")
         }
         let reviewCase = try store.reviewCase(id: id)
         if arguments.flag("json") {
             context.out.write(caseJSON(reviewCase))
         } else {
             let out = context.out
-            out.line("case \(reviewCase.id)  \(reviewCase.status.rawValue)"
-                + (reviewCase.skips > 0 ? ", skipped \(reviewCase.skips)×" : ""))
+            out.line(
+                "case \(reviewCase.id)  \(reviewCase.status.rawValue)"
+                    + (reviewCase.skips > 0 ? ", skipped \(reviewCase.skips)×" : ""))
             out.line("model     \(reviewCase.model) version \(reviewCase.modelVersion)")
-            out.line("reason    \(reviewCase.reason.rawValue), deferred \(reviewCase.timesDeferred)×")
+            out.line(
+                "reason    \(reviewCase.reason.rawValue), deferred \(reviewCase.timesDeferred)×")
             if let answer = reviewCase.answer {
-                out.line("answer    \(sanitized(answer))" + (reviewCase.reviewer.map { " (by \(sanitized($0)))" } ?? ""))
+                out.line(
+                    "answer    \(sanitized(answer))"
+                        + (reviewCase.reviewer.map { " (by \(sanitized($0)))" } ?? ""))
             }
             out.line("")
             out.line(sanitized(reviewCase.text, keepNewlines: true))
             out.line("")
             out.line("suggestions")
             for (rank, suggestion) in reviewCase.probabilities.enumerated() {
-                out.line("  \(rank + 1). \(column(sanitized(suggestion.label), 32))  \(probabilityText(suggestion.probability))")
+                out.line(
+                    "  \(rank + 1). \(column(sanitized(suggestion.label), 32))  \(probabilityText(suggestion.probability))"
+                )
             }
         }
         context.out.flush()
@@ -92,8 +105,10 @@ let reviewLabelCommand = CommandSpec(
         let answered = try desk.answer(
             caseID: id, label: label, reviewer: try reviewer(arguments),
             allowNewLabel: arguments.flag("new-label"))
-        context.out.line("case \(answered.id): labelled \"\(sanitized(label))\" (the model suggested "
-            + "\"\(sanitized(answered.predicted))\" at \(probabilityText(answered.confidence)))")
+        context.out.line(
+            "case \(answered.id): labelled \"\(sanitized(label))\" (the model suggested "
+                + "\"\(sanitized(answered.predicted))\" at \(probabilityText(answered.confidence)))"
+        )
         context.out.flush()
     })
 

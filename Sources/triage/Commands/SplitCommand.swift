@@ -31,24 +31,30 @@ let splitCommand = CommandSpec(
             parts.append((String(text[..<equals]), share))
         }
         guard parts.count >= 2 else {
-            throw UsageError("'triage split' needs at least two --into parts", command: arguments.command)
+            throw UsageError(
+                "'triage split' needs at least two --into parts", command: arguments.command)
         }
         let seed = try arguments.integer("seed") ?? 0
-        guard seed >= 0 else { throw UsageError("option '--seed' must not be negative", command: arguments.command) }
+        guard seed >= 0 else {
+            throw UsageError("option '--seed' must not be negative", command: arguments.command)
+        }
 
         let path = arguments.positional(0) ?? ""
         let table = try Table.read(path: path)
         let labelColumn = arguments.value("label") ?? "label"
         guard let labelIndex = table.columnIndex(labelColumn) else {
             throw TriageError(
-                .invalidData, "no column \"\(labelColumn)\"; the columns are "
+                .invalidData,
+                "no column \"\(labelColumn)\"; the columns are "
                     + table.columns.map { "\"\($0)\"" }.joined(separator: ", "),
                 at: SourceLocation(file: path), remedy: "name the label column with --label")
         }
         let labels = table.rows.map { $0.cell(at: labelIndex) ?? "" }
-        let indices = StratifiedSplit.split(labels: labels, shares: parts.map(\.share), seed: UInt64(seed))
+        let indices = StratifiedSplit.split(
+            labels: labels, shares: parts.map(\.share), seed: UInt64(seed))
         for (part, members) in zip(parts, indices) {
-            try CSVWriter.write(columns: table.columns, rows: members.map { table.rows[$0] }, to: part.path)
+            try CSVWriter.write(
+                columns: table.columns, rows: members.map { table.rows[$0] }, to: part.path)
             context.note("triage: wrote \(members.count) rows to \(part.path)")
         }
     })

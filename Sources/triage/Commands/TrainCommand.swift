@@ -4,11 +4,16 @@ import TriageKit
 let learningOptions: [OptionSpec] = [
     .value("target-accuracy", "A", "Accuracy automated decisions must reach", default: "0.95"),
     .value("seed", "N", "Seed for every random step", default: "0"),
-    .value("inverse-regularization", "C", "Inverse L2 strength, as scikit-learn's C; larger fits closer", default: "100"),
-    .value("calibration-method", "M", "temperature, platt (two labels) or isotonic; default by label count"),
+    .value(
+        "inverse-regularization", "C",
+        "Inverse L2 strength, as scikit-learn's C; larger fits closer", default: "100"),
+    .value(
+        "calibration-method", "M",
+        "temperature, platt (two labels) or isotonic; default by label count"),
     .value("class-weight", "W", "none, or balanced to weigh rare labels up", default: "none"),
     .value("max-iterations", "N", "L-BFGS iteration limit", default: "300"),
-    .value("tolerance", "T", "Stop when the largest gradient component is below T", default: "1e-5"),
+    .value(
+        "tolerance", "T", "Stop when the largest gradient component is below T", default: "1e-5"),
     .value("word-ngrams", "N", "Longest word n-gram", default: "2"),
     .value("char-ngrams", "MIN-MAX", "Character n-grams inside words, or 'off'", default: "2-5"),
     .value("min-df", "N", "Drop features seen in fewer training texts", default: "2"),
@@ -53,7 +58,8 @@ let trainCommand = CommandSpec(
         settings.columnKinds = try columnKinds(arguments)
         let chosen = arguments.value("columns").map(list)
         let ignored = Set(arguments.value("ignore").map(list) ?? [])
-        for column in settings.columnKinds.keys where ignored.contains(column) || column == labelColumn {
+        for column in settings.columnKinds.keys
+        where ignored.contains(column) || column == labelColumn {
             throw UsageError(
                 "column '\(column)' cannot be both an input and \(column == labelColumn ? "the label" : "ignored")",
                 command: arguments.command)
@@ -72,7 +78,8 @@ let trainCommand = CommandSpec(
         if arguments.flag("json") {
             try printJSON(manifest, to: context.out)
         } else {
-            printTrainingReport(manifest, path: registry.versionPath(name, version), to: context.out)
+            printTrainingReport(
+                manifest, path: registry.versionPath(name, version), to: context.out)
         }
         context.out.flush()
         warnIfNoThreshold(manifest, context)
@@ -100,7 +107,8 @@ func columnKinds(_ arguments: ParsedArguments) throws -> [String: ColumnKind] {
 }
 
 /// Builds training settings from the learning options.
-func trainingSettings(_ arguments: ParsedArguments, base: TrainingSettings = TrainingSettings()) throws
+func trainingSettings(_ arguments: ParsedArguments, base: TrainingSettings = TrainingSettings())
+    throws
     -> TrainingSettings
 {
     var settings = base
@@ -112,17 +120,25 @@ func trainingSettings(_ arguments: ParsedArguments, base: TrainingSettings = Tra
         }
         settings.seed = UInt64(value)
     }
-    if let value = try arguments.double("inverse-regularization") { settings.learner.inverseRegularization = value }
-    if let value = try arguments.choice("calibration-method", CalibrationMethod.allCases.map(\.rawValue)) {
+    if let value = try arguments.double("inverse-regularization") {
+        settings.learner.inverseRegularization = value
+    }
+    if let value = try arguments.choice(
+        "calibration-method", CalibrationMethod.allCases.map(\.rawValue))
+    {
         settings.calibrationMethod = CalibrationMethod(rawValue: value)
     }
     if let value = try arguments.choice("class-weight", ClassWeighting.allCases.map(\.rawValue)) {
         settings.learner.classWeighting = ClassWeighting(rawValue: value) ?? .none
     }
-    if let value = try arguments.integer("max-iterations") { settings.learner.maxIterations = value }
+    if let value = try arguments.integer("max-iterations") {
+        settings.learner.maxIterations = value
+    }
     if let value = try arguments.double("tolerance") { settings.learner.tolerance = value }
     if let value = try arguments.integer("word-ngrams") { settings.features.wordNgrams = value }
-    if let value = try arguments.integer("min-df") { settings.features.minDocumentFrequency = value }
+    if let value = try arguments.integer("min-df") {
+        settings.features.minDocumentFrequency = value
+    }
     if let value = try arguments.integer("hash-bits") { settings.features.hashBits = value }
     if let text = arguments.value("char-ngrams") {
         if text == "off" {
@@ -157,15 +173,18 @@ func train(
         switch event {
         case .stage(let name):
             progress.update("\(name): \(input.training.count) examples", force: true)
-            context.logger.debug("training stage", ["stage": name, "examples": String(input.training.count)])
+            context.logger.debug(
+                "training stage", ["stage": name, "examples": String(input.training.count)])
         case .optimizer(let step):
             progress.update(
                 "optimising: iteration \(step.iteration)  loss \(fixed(step.loss, 5))  "
                     + "gradient \(scientific(step.gradientNorm))")
-            context.logger.debug("optimiser iteration", [
-                "iteration": String(step.iteration), "loss": fixed(step.loss, 6),
-                "gradient": scientific(step.gradientNorm),
-            ])
+            context.logger.debug(
+                "optimiser iteration",
+                [
+                    "iteration": String(step.iteration), "loss": fixed(step.loss, 6),
+                    "gradient": scientific(step.gradientNorm),
+                ])
         case .note(let text):
             progress.clear()
             context.note("triage: note: \(text)")
@@ -177,19 +196,26 @@ func printTrainingReport(_ manifest: ModelManifest, path: String, to out: Output
     let metrics = manifest.metrics
     let training = manifest.training
     out.line("model \(manifest.name) version \(manifest.version)  (\(path))")
-    out.line("  trained on \(training.examples) examples, \(manifest.labels.count) labels, "
-        + "in \(fixed(training.seconds, 1)) s (\(training.iterations) iterations, \(training.optimizerStop.rawValue))")
-    out.line("  calibrated on \(training.calibrationExamples) examples: \(training.calibrationSource)")
-    out.line("  inputs: " + manifest.inputs.map { "\($0.name) (\($0.kind.rawValue))" }.joined(separator: ", "))
+    out.line(
+        "  trained on \(training.examples) examples, \(manifest.labels.count) labels, "
+            + "in \(fixed(training.seconds, 1)) s (\(training.iterations) iterations, \(training.optimizerStop.rawValue))"
+    )
+    out.line(
+        "  calibrated on \(training.calibrationExamples) examples: \(training.calibrationSource)")
+    out.line(
+        "  inputs: "
+            + manifest.inputs.map { "\($0.name) (\($0.kind.rawValue))" }.joined(separator: ", "))
     out.line("  accuracy                 \(fixed(metrics.accuracy, 4))")
-    out.line("  calibration error (ECE)  \(fixed(metrics.calibrationError, 4))  "
-        + "(before calibration \(fixed(metrics.calibrationErrorBefore, 4)), "
-        + "\(manifest.calibration.summary))")
+    out.line(
+        "  calibration error (ECE)  \(fixed(metrics.calibrationError, 4))  "
+            + "(before calibration \(fixed(metrics.calibrationErrorBefore, 4)), "
+            + "\(manifest.calibration.summary))")
     out.line("  target accuracy          \(fixed(manifest.deferral.targetAccuracy, 4))")
     if let threshold = manifest.deferral.threshold {
         out.line("  confidence threshold     \(probabilityText(threshold))")
-        out.line("  expected coverage        \(percent(metrics.coverage))  "
-            + "(automated accuracy \(fixed(metrics.automatedAccuracy ?? 0, 4)))")
+        out.line(
+            "  expected coverage        \(percent(metrics.coverage))  "
+                + "(automated accuracy \(fixed(metrics.automatedAccuracy ?? 0, 4)))")
     } else {
         out.line("  confidence threshold     none reaches the target")
         out.line("  expected coverage        0.0%  (every input is deferred)")
@@ -208,7 +234,13 @@ func scientific(_ value: Double) -> String {
     guard value > 0, value.isFinite else { return fixed(value, 2) }
     var exponent = 0
     var mantissa = value
-    while mantissa >= 10 { mantissa /= 10; exponent += 1 }
-    while mantissa < 1 { mantissa *= 10; exponent -= 1 }
+    while mantissa >= 10 {
+        mantissa /= 10
+        exponent += 1
+    }
+    while mantissa < 1 {
+        mantissa *= 10
+        exponent -= 1
+    }
     return "\(fixed(mantissa, 2))e\(exponent)"
 }

@@ -108,7 +108,8 @@ final class ProgressLine: @unchecked Sendable {
 /// The text with control characters (C0 and C1, escape included) replaced by the
 /// visible replacement character; tabs and line breaks become spaces unless kept.
 func sanitized(_ text: String, keepNewlines: Bool = false) -> String {
-    guard text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7f...0x9f).contains($0.value) })
+    guard
+        text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7f...0x9f).contains($0.value) })
     else { return text }
     var result = String.UnicodeScalarView()
     for scalar in text.unicodeScalars {
@@ -148,7 +149,9 @@ func percent(_ value: Double) -> String { fixed(value * 100, 1) + "%" }
 
 /// Pads or cuts text to a column width, counting characters.
 func column(_ text: String, _ width: Int, right: Bool = false) -> String {
-    if text.count >= width { return text.count > width ? String(text.prefix(max(0, width - 1))) + "…" : text }
+    if text.count >= width {
+        return text.count > width ? String(text.prefix(max(0, width - 1))) + "…" : text
+    }
     let padding = String(repeating: " ", count: width - text.count)
     return right ? padding + text : text + padding
 }
