@@ -62,6 +62,8 @@ public struct TrainingInput: Sendable {
     public var calibrationSource: String
     /// The column the labels were read from.
     public var labelColumn: String
+    /// Things about the data the user should hear before training starts.
+    public var notes: [String] = []
     public var parentVersion: Int?
 
     public init(
@@ -85,7 +87,7 @@ public struct TrainingInput: Sendable {
     ///     file but the label and `ignoring`; later files and the calibration file must
     ///     have them too.
     public static func fromFiles(
-        data paths: [String], calibration calibrationPath: String?, labelColumn: String,
+        data paths: [String], calibration calibrationPaths: [String], labelColumn: String,
         inputColumns: [String]? = nil, ignoring: Set<String> = [], settings: TrainingSettings
     ) throws -> TrainingInput {
         var examples: LabelledExamples?
@@ -101,13 +103,28 @@ public struct TrainingInput: Sendable {
             throw TriageError.invalidArgument("there is no training data file")
         }
 
-        if let calibrationPath {
-            let calibration = try LabelledExamples.read(
-                path: calibrationPath, labelColumn: labelColumn, inputColumns: examples.columns)
-            sources.append(try dataSource(path: calibrationPath, rows: calibration.count))
-            return TrainingInput(
+        if !calibrationPaths.isEmpty {
+            var calibration = LabelledExamples(columns: examples.columns)
+            var notes: [String] = []
+            let trainingHashes = Set(sources.map(\.contentHash))
+            for path in calibrationPaths {
+                let part = try LabelledExamples.read(
+                    path: path, labelColumn: labelColumn, inputColumns: examples.columns)
+                calibration.append(contentsOf: part)
+                let source = try dataSource(path: path, rows: part.count)
+                if trainingHashes.contains(source.contentHash) {
+                    notes.append(
+                        "\(path) is also training data, so the calibration figures and the "
+                            + "threshold will be optimistic")
+                }
+                sources.append(source)
+            }
+            var input = TrainingInput(
                 training: examples, calibration: calibration, sources: sources,
-                calibrationSource: calibrationPath, labelColumn: labelColumn)
+                calibrationSource: calibrationPaths.joined(separator: ", "),
+                labelColumn: labelColumn)
+            input.notes = notes
+            return input
         }
 
         let (heldOut, rest) = StratifiedSplit.holdOut(
@@ -149,6 +166,8 @@ public enum Trainer {
     ) throws -> ModelArtifacts {
         try settings.validate()
         let started = ContinuousClock.now
+
+        for note in input.notes { observe(.note(note)) }
 
         // Rows with nothing to learn from are mistakes in the data.
         try requireInputValues(input.training)
@@ -200,15 +219,6 @@ public enum Trainer {
                 .note(
                     "\(unseen) calibration examples have \(names.count) label(s) the training data lacks "
                         + "(such as \"\(names.sorted()[0])\"); they count as errors"))
-        }
-        if let calibrationHash = input.sources.last?.contentHash,
-            input.calibrationSource == input.sources.last?.path,
-            input.sources.dropLast().contains(where: { $0.contentHash == calibrationHash })
-        {
-            observe(
-                .note(
-                    "the calibration file is also a training file, so calibration and the threshold "
-                        + "will be optimistic"))
         }
         let logits = model.logits(
             featurizer.transform(input.calibration.rows(for: inputs.map(\.name))))

@@ -31,7 +31,8 @@ let trainCommand = CommandSpec(
         """,
     options: [
         .repeated("data", "FILE", "Labelled training data; repeat for several files"),
-        .value("calibration", "FILE", "Labelled calibration data (default: hold out a share)"),
+        .repeated(
+            "calibration", "FILE", "Labelled calibration data; repeat (default: hold out a share)"),
         .value("calibration-share", "S", "Share held out for calibration", default: "0.2"),
         .value("model", "NAME", "Model name in the registry", default: "default"),
         .value("label", "COL", "Column holding the label", default: "label"),
@@ -48,7 +49,7 @@ let trainCommand = CommandSpec(
             throw UsageError("'triage train' needs --data FILE", command: arguments.command)
         }
         let name = try context.modelName(arguments)
-        if arguments.value("calibration") != nil && arguments.value("calibration-share") != nil {
+        if !arguments.values("calibration").isEmpty && arguments.value("calibration-share") != nil {
             throw UsageError(
                 "options '--calibration' and '--calibration-share' exclude each other",
                 command: arguments.command)
@@ -68,7 +69,7 @@ let trainCommand = CommandSpec(
         let progress = ProgressLine(enabled: !context.quiet)
         progress.update("reading data", force: true)
         let input = try TrainingInput.fromFiles(
-            data: data, calibration: arguments.value("calibration"), labelColumn: labelColumn,
+            data: data, calibration: arguments.values("calibration"), labelColumn: labelColumn,
             inputColumns: chosen, ignoring: ignored, settings: settings)
         let artifacts = try train(input, settings: settings, progress: progress, context: context)
 
