@@ -62,9 +62,13 @@ public struct Featurizer: Sendable {
     }
 
     /// The feature rows of input rows aligned with `inputs`.
-    public func transform(_ rows: [[String?]]) -> SparseMatrix {
+    ///
+    /// - Parameter parallel: split the rows across cores; `false` when the caller
+    ///   already runs one chunk per core.
+    public func transform(_ rows: [[String?]], parallel: Bool = true) -> SparseMatrix {
         let plan = plan
-        return build(count: rows.count, rows: rows) { row, ordinal, hasher, buckets in
+        return build(count: rows.count, rows: rows, parallel: parallel) {
+            row, ordinal, hasher, buckets in
             let column = plan.textColumns[ordinal]
             hasher.appendBuckets(of: rows[row][column.index] ?? "", salt: column.salt, to: &buckets)
         }
@@ -73,13 +77,13 @@ public struct Featurizer: Sendable {
     /// Builds feature rows in parallel; `fillText` puts the buckets of one text column
     /// of one row into the scratch array.
     private func build(
-        count: Int, rows: [[String?]],
+        count: Int, rows: [[String?]], parallel: Bool = true,
         fillText: @Sendable (Int, Int, inout TextHasher, inout [UInt32]) -> Void
     ) -> SparseMatrix {
         let vocabulary = vocabulary
         let settings = text
         let plan = plan
-        let chunks = Parallel.chunks(count: count, minimumChunk: 256)
+        let chunks = parallel ? Parallel.chunks(count: count, minimumChunk: 256) : [0..<count]
         let pieces = Parallel.map(chunks) { range -> SparseMatrix in
             var hasher = TextHasher(settings: settings)
             var builder = SparseRowBuilder()

@@ -56,23 +56,18 @@ public struct Classifier: Sendable {
     public func score(
         _ rows: [[String?]], top: Int = 4
     ) -> (ranked: [[LabelProbability]], knownFeatures: [Int]) {
-        let features = featurizer.transform(rows)
-        let known = (0..<features.rowCount).map {
-            features.rowOffsets[$0 + 1] - features.rowOffsets[$0]
-        }
-        let logits = model.logits(features)
-
-        // Calibrate and keep the top labels, row by row, split across cores.
+        // One pass per core over its own rows: features, logits, calibration and
+        // ranking stay in that core's cache and need no barrier in between.
         let classCount = labels.count
         let keep = min(max(1, top), classCount)
-        let labels = labels
-        let calibrator = calibrator
         let chunks = Parallel.chunks(count: rows.count, minimumChunk: 128)
-        let pieces = Parallel.map(chunks) { range -> [[LabelProbability]] in
+        let pieces = Parallel.map(chunks) { range -> ([[LabelProbability]], [Int]) in
+            let features = featurizer.transform(Array(rows[range]), parallel: false)
+            let logits = model.logits(features, parallel: false)
             var probabilities = [Double](repeating: 0, count: classCount)
             var best = [Int](repeating: 0, count: keep)
-            return logits.withUnsafeBufferPointer { logits in
-                range.map { row in
+            let ranked = logits.withUnsafeBufferPointer { logits in
+                (0..<range.count).map { row in
                     let slice = UnsafeBufferPointer(
                         rebasing: logits[(row * classCount)..<((row + 1) * classCount)])
                     probabilities.withUnsafeMutableBufferPointer {
@@ -85,8 +80,12 @@ public struct Classifier: Sendable {
                     }
                 }
             }
+            let known = (0..<features.rowCount).map {
+                features.rowOffsets[$0 + 1] - features.rowOffsets[$0]
+            }
+            return (ranked, known)
         }
-        return (Array(pieces.joined()), known)
+        return (pieces.flatMap(\.0), pieces.flatMap(\.1))
     }
 
     /// The indices of the `k` largest values, largest first, by insertion into a

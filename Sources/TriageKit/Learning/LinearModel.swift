@@ -45,13 +45,15 @@ public struct LinearModel: Sendable {
 
     /// The logits of every row, row-major (`rowCount × classCount`), computed on all
     /// cores.
-    public func logits(_ matrix: SparseMatrix) -> [Float] {
+    public func logits(_ matrix: SparseMatrix, parallel: Bool = true) -> [Float] {
         precondition(
             matrix.columnCount == featureCount,
             "rows of \(matrix.columnCount) features for a model of \(featureCount)")
         let classCount = classCount
         var result = [Float](repeating: 0, count: matrix.rowCount * classCount)
-        let chunks = Parallel.balancedChunks(cumulative: matrix.rowOffsets)
+        let chunks =
+            parallel
+            ? Parallel.balancedChunks(cumulative: matrix.rowOffsets) : [0..<matrix.rowCount]
         result.withUnsafeMutableBufferPointer { output in
             let output = UnsafeSendable(output)
             Parallel.run(chunks) { range in

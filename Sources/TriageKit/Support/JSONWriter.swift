@@ -62,18 +62,35 @@ public struct JSONWriter {
         bytes.append(contentsOf: String(number).utf8)
     }
 
-    /// Writes a number rounded to `places` decimals; NaN and infinities become `null`.
+    /// Writes a number rounded to `places` decimals (at most 15), in plain decimal
+    /// notation without trailing zeros; NaN and infinities become `null`.
     public mutating func value(_ number: Double, places: Int = 6) {
         separate()
-        guard number.isFinite else {
-            bytes.append(contentsOf: "null".utf8)
+        let places = min(max(places, 0), 15)
+        var scale = 1.0
+        for _ in 0..<places { scale *= 10 }
+        let scaled = (abs(number) * scale).rounded()
+        guard number.isFinite, scaled < 9e18 else {
+            // Out of plain range: the shortest form that reads back, or null.
+            bytes.append(contentsOf: (number.isFinite ? number.description : "null").utf8)
             return
         }
-        let value = rounded(number, places: places)
-        if value == value.rounded() && abs(value) < 1e15 {
-            bytes.append(contentsOf: String(Int64(value)).utf8)
-        } else {
-            bytes.append(contentsOf: value.description.utf8)
+        var units = UInt64(scaled)
+        if number < 0 && units > 0 { bytes.append(UInt8(ascii: "-")) }
+
+        // Digits of the fraction, least significant first, trailing zeros dropped.
+        var fraction: [UInt8] = []
+        var keep = false
+        for _ in 0..<places {
+            let digit = UInt8(units % 10)
+            units /= 10
+            if digit != 0 { keep = true }
+            if keep { fraction.append(0x30 + digit) }
+        }
+        bytes.append(contentsOf: String(units).utf8)
+        if !fraction.isEmpty {
+            bytes.append(UInt8(ascii: "."))
+            bytes.append(contentsOf: fraction.reversed())
         }
     }
 
@@ -109,6 +126,12 @@ public struct JSONWriter {
 
     private mutating func appendString(_ string: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Most strings need no escaping: copy them whole.
+        if !string.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5c }) {
+            bytes.append(contentsOf: string.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "\""):
