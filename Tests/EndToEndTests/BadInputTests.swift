@@ -126,6 +126,15 @@ import Testing
         try expectFailure(triage, ["classify", input], mentions: ["weights.bin", "checksum"])
     }
 
+    @Test func nonPositiveWeight() throws {
+        let triage = try preparedHome()
+        let path = try triage.write(
+            "weighted.csv", "text,label,w\nset a timer,timer,2\nwhat is my payday,payday,0\n")
+        try expectFailure(
+            triage, ["train", "--data", path, "--weight", "w"],
+            mentions: ["weighted.csv:3:", "weight in column \"w\" is not a positive number"])
+    }
+
     @Test func singleLabelTrainingData() throws {
         let triage = try preparedHome()
         let path = try triage.write("one.csv", "text,label\nhello,greeting\nhi,greeting\n")

@@ -103,4 +103,32 @@ private struct Rosenbrock: DifferentiableObjective {
             #expect(abs(numeric - Double(gradient[index])) < 2e-3, "component \(index)")
         }
     }
+
+    @Test func aWeightOfTwoEqualsAnExampleTwice() throws {
+        // The weighted loss divides by the total weight, so weighting a row by 2 is
+        // the same objective as repeating it.
+        var weighted = SparseMatrix(columnCount: 2)
+        weighted.appendRow(columns: [0], values: [1])
+        weighted.appendRow(columns: [1], values: [1])
+        weighted.appendRow(columns: [0, 1], values: [0.6, 0.8])
+        var repeated = weighted
+        repeated.appendRow(columns: [0], values: [1])
+        let settings = LogisticRegressionSettings(
+            inverseRegularization: 5, tolerance: 1e-7, maxIterations: 500)
+        let (a, _) = try LogisticRegression.fit(
+            rows: weighted, targets: [0, 1, 1], classCount: 2, sampleWeights: [2, 1, 1],
+            settings: settings)
+        let (b, _) = try LogisticRegression.fit(
+            rows: repeated, targets: [0, 1, 1, 0], classCount: 2, settings: settings)
+        for (x, y) in zip(a.weights.array + a.bias, b.weights.array + b.bias) {
+            #expect(abs(x - y) < 1e-4, "\(a.weights.array) vs \(b.weights.array)")
+        }
+    }
+
+    @Test func balancedClassWeightsEqualiseTheClasses() {
+        let settings = LogisticRegressionSettings(classWeighting: .balanced)
+        // Three of class 0, one of class 1: weights n / (k · n_c) = 4/6 and 4/2.
+        let weights = settings.exampleWeights(targets: [0, 0, 0, 1], classCount: 2)
+        #expect(weights.map { Double($0) }.map { rounded($0, places: 6) } == [0.666667, 0.666667, 0.666667, 2])
+    }
 }

@@ -11,6 +11,9 @@ public struct LabelledExamples: Sendable {
     public private(set) var cases: [Int64?]
     /// Where each example was read, for error messages; `nil` for stored ones.
     public private(set) var locations: [SourceLocation?]
+    /// How much each example counts in training, 1 unless a weight column says
+    /// otherwise.
+    public private(set) var weights: [Float]
 
     public init(columns: [String]) {
         self.columns = columns
@@ -18,6 +21,7 @@ public struct LabelledExamples: Sendable {
         labels = []
         cases = []
         locations = []
+        weights = []
     }
 
     /// Examples with one text column named `column`.
@@ -30,7 +34,8 @@ public struct LabelledExamples: Sendable {
     public var count: Int { rows.count }
 
     public mutating func append(
-        row: [String?], label: String, case id: Int64? = nil, location: SourceLocation? = nil
+        row: [String?], label: String, case id: Int64? = nil, location: SourceLocation? = nil,
+        weight: Float = 1
     ) {
         precondition(
             row.count == columns.count, "a row of \(row.count) cells for \(columns.count) columns")
@@ -38,6 +43,7 @@ public struct LabelledExamples: Sendable {
         labels.append(label)
         cases.append(id)
         locations.append(location)
+        weights.append(weight)
     }
 
     /// Appends another set's examples, matching columns by name: columns only one
@@ -52,7 +58,7 @@ public struct LabelledExamples: Sendable {
             let row = positions.map { position in position.flatMap { other.rows[index][$0] } }
             append(
                 row: row, label: other.labels[index], case: other.cases[index],
-                location: other.locations[index])
+                location: other.locations[index], weight: other.weights[index])
         }
     }
 
@@ -62,7 +68,7 @@ public struct LabelledExamples: Sendable {
         for index in indices {
             result.append(
                 row: rows[index], label: labels[index], case: cases[index],
-                location: locations[index])
+                location: locations[index], weight: weights[index])
         }
         return result
     }
@@ -85,13 +91,14 @@ public struct LabelledExamples: Sendable {
     /// Reads labelled examples from a CSV, TSV or JSON Lines file.
     ///
     /// - Parameters:
-    ///   - inputColumns: the columns to keep, or `nil` for every column but the label
-    ///     and `ignoring`.
+    ///   - inputColumns: the columns to keep, or `nil` for every column but the label,
+    ///     the weight and `ignoring`.
+    ///   - weightColumn: a column of positive numbers weighting each example.
     /// - Throws: `TriageError` `.invalidData` naming the file, line and problem (a
     ///   missing column, a row without a label, no rows at all), or `.io`.
     public static func read(
         path: String, labelColumn: String = "label", inputColumns: [String]? = nil,
-        ignoring: Set<String> = [], format: TableFormat? = nil
+        ignoring: Set<String> = [], weightColumn: String? = nil, format: TableFormat? = nil
     ) throws -> LabelledExamples {
         let format = format ?? TableFormat.inferred(fromPath: path)
         guard format != .lines else {
@@ -101,9 +108,12 @@ public struct LabelledExamples: Sendable {
         }
         let table = try Table.read(path: path, format: format)
         let labelIndex = try column(labelColumn, in: table, option: "--label")
+        let weightIndex = try weightColumn.map { try column($0, in: table, option: "--weight") }
         let names =
             inputColumns
-            ?? table.columns.filter { $0 != labelColumn && !ignoring.contains($0) }
+            ?? table.columns.filter {
+                $0 != labelColumn && $0 != weightColumn && !ignoring.contains($0)
+            }
         let positions = try names.map { try column($0, in: table, option: "--text") }
         guard !names.isEmpty else {
             throw TriageError.invalidData(
@@ -119,8 +129,20 @@ public struct LabelledExamples: Sendable {
                     "row has no label in column \"\(labelColumn)\"", at: location,
                     remedy: "label every row, or remove unlabelled ones")
             }
+            var weight: Float = 1
+            if let weightIndex, let weightColumn {
+                guard let value = InputColumn.number(row.cell(at: weightIndex)), value > 0,
+                    value < 1e30
+                else {
+                    throw TriageError.invalidData(
+                        "the weight in column \"\(weightColumn)\" is not a positive number",
+                        at: location, remedy: "give every row a weight above 0")
+                }
+                weight = Float(value)
+            }
             examples.append(
-                row: positions.map { row.cell(at: $0) }, label: label, location: location)
+                row: positions.map { row.cell(at: $0) }, label: label, location: location,
+                weight: weight)
         }
         guard examples.count > 0 else {
             throw TriageError.invalidData("file has no examples", at: SourceLocation(file: path))
@@ -145,10 +167,12 @@ public struct LabelledExamples: Sendable {
         var input: [String: String?]
         var label: String
         var `case`: Int64?
+        var weight: Float?
     }
 
-    /// The examples as JSON Lines, one `{"input": {…}, "label": …, "case": …}` object
-    /// per example (`case` only for reviewed ones).
+    /// The examples as JSON Lines, one `{"input": {…}, "label": …, "case": …,
+    /// "weight": …}` object per example (`case` only for reviewed ones, `weight` only
+    /// when not 1).
     public func jsonLines() -> [UInt8] {
         var writer = JSONWriter()
         for index in 0..<count {
@@ -166,6 +190,10 @@ public struct LabelledExamples: Sendable {
             writer.endObject()
             writer.key("label")
             writer.value(labels[index])
+            if weights[index] != 1 {
+                writer.key("weight")
+                writer.value(Double(weights[index]), places: 7)
+            }
             writer.endObject()
             writer.newline()
         }
@@ -188,8 +216,8 @@ public struct LabelledExamples: Sendable {
                     remedy: "retrain from the original files with `triage train`")
             }
             examples.append(
-                row: columns.map { stored.input[$0] ?? nil }, label: stored.label, case: stored.case
-            )
+                row: columns.map { stored.input[$0] ?? nil }, label: stored.label,
+                case: stored.case, weight: stored.weight ?? 1)
         }
         return examples
     }

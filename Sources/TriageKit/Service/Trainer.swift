@@ -88,14 +88,16 @@ public struct TrainingInput: Sendable {
     ///     have them too.
     public static func fromFiles(
         data paths: [String], calibration calibrationPaths: [String], labelColumn: String,
-        inputColumns: [String]? = nil, ignoring: Set<String> = [], settings: TrainingSettings
+        inputColumns: [String]? = nil, ignoring: Set<String> = [], weightColumn: String? = nil,
+        settings: TrainingSettings
     ) throws -> TrainingInput {
         var examples: LabelledExamples?
         var sources: [ModelManifest.DataSource] = []
         for path in paths {
             let part = try LabelledExamples.read(
                 path: path, labelColumn: labelColumn,
-                inputColumns: inputColumns ?? examples?.columns, ignoring: ignoring)
+                inputColumns: inputColumns ?? examples?.columns, ignoring: ignoring,
+                weightColumn: weightColumn)
             if examples == nil { examples = part } else { examples?.append(contentsOf: part) }
             sources.append(try dataSource(path: path, rows: part.count))
         }
@@ -204,8 +206,10 @@ public enum Trainer {
 
         // The linear model.
         observe(.stage("optimising"))
+        let uniform = input.training.weights.allSatisfy { $0 == 1 }
         let (model, optimizer) = try LogisticRegression.fit(
-            rows: rows, targets: targets, classCount: labels.count, settings: settings.learner
+            rows: rows, targets: targets, classCount: labels.count,
+            sampleWeights: uniform ? nil : input.training.weights, settings: settings.learner
         ) { observe(.optimizer($0)) }
 
         // Calibration on the held-out split, then the threshold.

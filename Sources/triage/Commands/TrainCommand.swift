@@ -38,6 +38,7 @@ let trainCommand = CommandSpec(
         .value("label", "COL", "Column holding the label", default: "label"),
         .value("columns", "COLS", "Input columns, comma-separated (default: all but the label)"),
         .value("ignore", "COLS", "Columns to leave out, comma-separated"),
+        .value("weight", "COL", "Column of positive numbers weighting each training example"),
         .value("text", "COLS", "Columns to treat as text (default: typed from the data)"),
         .value("numeric", "COLS", "Columns to treat as numbers"),
         .value("categorical", "COLS", "Columns to treat as categories"),
@@ -59,18 +60,21 @@ let trainCommand = CommandSpec(
         settings.columnKinds = try columnKinds(arguments)
         let chosen = arguments.value("columns").map(list)
         let ignored = Set(arguments.value("ignore").map(list) ?? [])
+        let weightColumn = arguments.value("weight")
         for column in settings.columnKinds.keys
-        where ignored.contains(column) || column == labelColumn {
+        where ignored.contains(column) || column == labelColumn || column == weightColumn {
+            let role =
+                column == labelColumn ? "the label" : column == weightColumn ? "the weight" : "ignored"
             throw UsageError(
-                "column '\(column)' cannot be both an input and \(column == labelColumn ? "the label" : "ignored")",
-                command: arguments.command)
+                "column '\(column)' cannot be both an input and \(role)", command: arguments.command)
         }
 
         let progress = ProgressLine(enabled: !context.quiet)
         progress.update("reading data", force: true)
         let input = try TrainingInput.fromFiles(
             data: data, calibration: arguments.values("calibration"), labelColumn: labelColumn,
-            inputColumns: chosen, ignoring: ignored, settings: settings)
+            inputColumns: chosen, ignoring: ignored, weightColumn: weightColumn,
+            settings: settings)
         let artifacts = try train(input, settings: settings, progress: progress, context: context)
 
         let registry = context.registry
