@@ -36,7 +36,8 @@ let reviewListCommand = CommandSpec(
                 context.out.line(
                     column(String(reviewCase.id), 6, right: true) + "  "
                         + column(probabilityText(reviewCase.confidence), 10, right: true) + "  "
-                        + column(sanitized(reviewCase.predicted), 24) + "  " + column(flat, width)
+                        + column(sanitized(reviewCase.predicted), 24) + "  "
+                        + (flat.count > width ? column(flat, width) : flat)
                         + (reviewCase.skips > 0 ? "  (skipped)" : ""))
             }
             let counts = try store.counts(model: arguments.value("model"))
