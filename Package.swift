@@ -20,7 +20,11 @@ let package = Package(
         .target(
             name: "TriageKit",
             dependencies: ["CSQLite"],
-            path: "Sources/TriageKit"
+            path: "Sources/TriageKit",
+            // The numeric kernels are unusable unoptimised (training CLINC150 takes
+            // minutes instead of seconds), and the test suite trains real models:
+            // optimise debug builds too.
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
 
         // The command-line front end: argument parsing and terminal output only.
