@@ -78,8 +78,9 @@ private func evaluation(_ matrix: ConfusionMatrix, threshold: Double? = 0.6) -> 
         adaptiveCalibrationErrorBefore: 0.09, adaptiveCalibrationError: 0.03,
         negativeLogLikelihoodBefore: 0.9, negativeLogLikelihood: 0.7,
         brierScoreBefore: 0.3, brierScore: 0.25, riskCoverageArea: 0.05,
-        threshold: threshold, coverage: threshold == nil ? 0 : 0.7,
-        automatedAccuracy: threshold == nil ? nil : 0.96, perLabel: perLabel,
+        policy: .threshold, threshold: threshold, coverage: threshold == nil ? 0 : 0.7,
+        automatedAccuracy: threshold == nil ? nil : 0.96, deferredByReason: [:],
+        perLabel: perLabel,
         confusions: Array(confusions.prefix(20)), reliabilityBefore: bins,
         reliability: bins, riskCoverage: curve, confusionMatrix: matrix)
 }
@@ -136,7 +137,7 @@ private func slice(_ text: String, from start: String, to end: String) -> Substr
                 calibrationSource: "the training data"),
             settings: TrainingSettings(
                 features: TextFeatureSettings(hashBits: 12, wordNgrams: 1),
-                targetAccuracy: 0.9))
+                deferral: DeferralSettings(targetAccuracy: 0.9)))
         var test = data
         test.append(
             contentsOf: LabelledExamples(

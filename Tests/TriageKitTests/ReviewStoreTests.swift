@@ -320,7 +320,7 @@ import Testing
     func schemaVersionAndOwnerAreRecorded(storage: Storage) throws {
         let store = try StoreFixture(storage).store
         #expect(try store.database.userVersion() == ReviewQueueSchema.currentVersion)
-        #expect(ReviewQueueSchema.currentVersion == 1)
+        #expect(ReviewQueueSchema.currentVersion == 2)
         #expect(try store.database.applicationID() == 0x5452_4941)
         #expect(try store.integer("PRAGMA foreign_keys") == 1)
     }
@@ -367,7 +367,7 @@ import Testing
         #expect(
             error?.description
                 == "\(folder.queuePath): the review queue has schema version 99, but this "
-                + "Triage knows versions up to 1; open it with the newer Triage that "
+                + "Triage knows versions up to 2; open it with the newer Triage that "
                 + "wrote it")
     }
 
@@ -516,5 +516,36 @@ import Testing
         #expect(
             try store.integer("SELECT count(*) FROM events")
                 == Int64(2 * batches * (unique + shared)))
+    }
+}
+
+@Suite struct ReviewQueueMigrationTests {
+    @Test func aVersionOneQueueGainsPredictionSetsAndKeepsItsCases() throws {
+        // A queue written by the first schema, with one case in it.
+        let folder = try TemporaryFolder()
+        let database = try SQLiteDatabase(path: folder.queuePath)
+        try ReviewQueueSchema.migrate(
+            database, steps: Array(ReviewQueueSchema.migrations.prefix(1)), logger: .disabled)
+        try database.execute(
+            """
+            INSERT INTO cases (model, model_version, input, text, predicted, confidence,
+                probabilities, reason, created_at, updated_at)
+            VALUES ('m', 1, '{"text":"hi"}', 'hi', 'a', 0.4, '[]', 'low_confidence', 0, 0)
+            """, what: "add an old case")
+
+        // Opening it with this Triage migrates it; the old case reads back without a set.
+        let store = try SQLiteReviewStore(path: folder.queuePath)
+        #expect(try store.database.userVersion() == 2)
+        let old = try store.reviewCase(id: 1)
+        #expect(old.text == "hi")
+        #expect(old.predictionSet == nil)
+
+        // New cases keep their sets.
+        let ids = try store.enqueue([
+            NewCase(
+                model: "m", modelVersion: 1, input: #"{"text":"yo"}"#, text: "yo", predicted: "a",
+                confidence: 0.5, probabilities: [], reason: .setSize, predictionSet: ["a", "b"])
+        ])
+        #expect(try store.reviewCase(id: ids[0]).predictionSet == ["a", "b"])
     }
 }

@@ -30,8 +30,11 @@ public enum ConfidenceThreshold {
     /// Chooses the threshold.
     ///
     /// - Complexity: O(*n* log *n*).
+    ///
+    /// - Parameter minimumAccepted: thresholds reached by fewer calibration examples
+    ///   than this are not candidates.
     public static func choose(
-        confidences: [Double], correct: [Bool], targetAccuracy: Double
+        confidences: [Double], correct: [Bool], targetAccuracy: Double, minimumAccepted: Int = 1
     ) -> ThresholdChoice {
         precondition(
             confidences.count == correct.count,
@@ -52,7 +55,7 @@ public enum ConfidenceThreshold {
                 position += 1
             }
             let accuracy = Double(right) / Double(accepted)
-            if accuracy >= targetAccuracy {
+            if accuracy >= targetAccuracy && accepted >= minimumAccepted {
                 best = ThresholdChoice(
                     threshold: value, coverage: Double(accepted) / Double(total),
                     automatedAccuracy: accuracy, accepted: accepted)

@@ -38,12 +38,20 @@ public struct Evaluation: Sendable, Codable {
     public var brierScore: Double
     /// Area under the risk–coverage curve; lower is better.
     public var riskCoverageArea: Double
-    /// The model's threshold, `nil` when it defers everything.
+    public var policy: DeferralPolicy
+    /// The threshold policy's threshold, `nil` when it defers everything or another
+    /// policy decides.
     public var threshold: Double?
-    /// Share decided automatically at the threshold.
+    /// Share decided automatically under the model's deferral rule.
     public var coverage: Double
     /// Accuracy of the automated decisions; `nil` when there are none.
     public var automatedAccuracy: Double?
+    /// Deferred examples by reason.
+    public var deferredByReason: [String: Int]
+    /// Conformal policy: share of examples whose prediction set holds the true
+    /// label, and the mean set size.
+    public var setCoverage: Double?
+    public var meanSetSize: Double?
     public var perLabel: [LabelFigures]
     /// The most frequent mistakes, most frequent first.
     public var confusions: [Confusion]
@@ -71,8 +79,30 @@ public struct Evaluation: Sendable, Codable {
         let before = ScoredPredictions(probabilities: raw, classCount: classCount, targets: targets)
         let after = ScoredPredictions(
             probabilities: calibrated, classCount: classCount, targets: targets)
-        let atThreshold = ConfidenceThreshold.apply(
-            classifier.threshold, confidences: after.confidences, correct: after.correct)
+
+        // Decisions under the model's deferral rule: coverage, automated accuracy,
+        // reasons, and for conformal sets how often they hold the truth.
+        let decided = classifier.decide(examples.rows(for: classifier.inputs.map(\.name)), top: 1)
+        var automated = 0
+        var automatedRight = 0
+        var reasons: [String: Int] = [:]
+        var covered = 0
+        var setSizes = 0
+        for (row, scored) in decided.enumerated() {
+            let decision = scored.decision
+            if decision.automated {
+                automated += 1
+                if Int32(decision.label) == targets[row] { automatedRight += 1 }
+            } else if let reason = decision.reason {
+                reasons[reason.rawValue, default: 0] += 1
+            }
+            if classifier.deferral.policy == .conformal {
+                setSizes += decision.set.count
+                if decision.set.contains(where: { Int32($0) == targets[row] }) { covered += 1 }
+            }
+        }
+        let count = max(1, decided.count)
+        let isConformal = classifier.deferral.policy == .conformal
 
         // Per-label counts. Unknown true labels are errors under their own name.
         var truePositive = [Int](repeating: 0, count: classCount)
@@ -136,8 +166,13 @@ public struct Evaluation: Sendable, Codable {
             brierScore: CalibrationMetrics.brierScore(
                 probabilities: calibrated, classCount: classCount, targets: targets),
             riskCoverageArea: area,
-            threshold: classifier.threshold, coverage: atThreshold.coverage,
-            automatedAccuracy: atThreshold.automatedAccuracy, perLabel: perLabel,
+            policy: classifier.deferral.policy, threshold: classifier.deferral.threshold,
+            coverage: Double(automated) / Double(count),
+            automatedAccuracy: automated == 0 ? nil : Double(automatedRight) / Double(automated),
+            deferredByReason: reasons,
+            setCoverage: isConformal ? Double(covered) / Double(count) : nil,
+            meanSetSize: isConformal ? Double(setSizes) / Double(count) : nil,
+            perLabel: perLabel,
             confusions: Array(confusions.prefix(20)),
             reliabilityBefore: EvaluationCurves.reliability(
                 confidences: before.confidences, correct: before.correct),

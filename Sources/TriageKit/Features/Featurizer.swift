@@ -55,7 +55,8 @@ public struct Featurizer: Sendable {
             alwaysKeep: tabular)
 
         let featurizer = Featurizer(inputs: inputs, text: settings, vocabulary: vocabulary)
-        let matrix = featurizer.build(count: rows.count, rows: rows) { row, ordinal, _, buckets in
+        let (matrix, _) = featurizer.build(count: rows.count, rows: rows, familiarity: false) {
+            row, ordinal, _, buckets in
             buckets.append(contentsOf: documents[row][ordinal])
         }
         return (featurizer, matrix)
@@ -66,8 +67,17 @@ public struct Featurizer: Sendable {
     /// - Parameter parallel: split the rows across cores; `false` when the caller
     ///   already runs one chunk per core.
     public func transform(_ rows: [[String?]], parallel: Bool = true) -> SparseMatrix {
+        transformMeasuringFamiliarity(rows, parallel: parallel).matrix
+    }
+
+    /// The feature rows, and for each row the share of its units the training data
+    /// knew: words of its text columns, values of its categorical columns, and numbers
+    /// within ten deviations of the training mean. A row with no units scores 0.
+    public func transformMeasuringFamiliarity(
+        _ rows: [[String?]], parallel: Bool = true
+    ) -> (matrix: SparseMatrix, familiarity: [Double]) {
         let plan = plan
-        return build(count: rows.count, rows: rows, parallel: parallel) {
+        return build(count: rows.count, rows: rows, parallel: parallel, familiarity: true) {
             row, ordinal, hasher, buckets in
             let column = plan.textColumns[ordinal]
             hasher.appendBuckets(of: rows[row][column.index] ?? "", salt: column.salt, to: &buckets)
@@ -77,36 +87,49 @@ public struct Featurizer: Sendable {
     /// Builds feature rows in parallel; `fillText` puts the buckets of one text column
     /// of one row into the scratch array.
     private func build(
-        count: Int, rows: [[String?]], parallel: Bool = true,
+        count: Int, rows: [[String?]], parallel: Bool = true, familiarity measure: Bool,
         fillText: @Sendable (Int, Int, inout TextHasher, inout [UInt32]) -> Void
-    ) -> SparseMatrix {
+    ) -> (SparseMatrix, [Double]) {
         let vocabulary = vocabulary
         let settings = text
         let plan = plan
         let chunks = parallel ? Parallel.chunks(count: count, minimumChunk: 256) : [0..<count]
-        let pieces = Parallel.map(chunks) { range -> SparseMatrix in
+        let pieces = Parallel.map(chunks) { range -> (SparseMatrix, [Double]) in
             var hasher = TextHasher(settings: settings)
             var builder = SparseRowBuilder()
             var matrix = SparseMatrix(columnCount: vocabulary.count)
+            var familiarity: [Double] = []
             for row in range {
                 builder.reset()
+                var known = 0
+                var units = 0
                 for ordinal in plan.textColumns.indices {
                     builder.buckets.removeAll(keepingCapacity: true)
                     fillText(row, ordinal, &hasher, &builder.buckets)
                     builder.appendTextBlock(
                         vocabulary: vocabulary, sublinear: settings.sublinearFrequency)
+                    if measure {
+                        units += hasher.wordBuckets.count
+                        known += hasher.wordBuckets.filter { vocabulary.column(of: $0) >= 0 }.count
+                    }
                 }
                 plan.forEachTabularFeature(of: rows[row]) { bucket, value in
                     let column = vocabulary.column(of: bucket)
                     if column >= 0 { builder.append(column: column, value: value) }
                 }
+                if measure {
+                    let (tabularKnown, tabularUnits) = plan.familiarity(of: rows[row], vocabulary)
+                    known += tabularKnown
+                    units += tabularUnits
+                    familiarity.append(units == 0 ? 0 : Double(known) / Double(units))
+                }
                 matrix.appendRow(columns: builder.columns, values: builder.values)
             }
-            return matrix
+            return (matrix, familiarity)
         }
         var result = SparseMatrix(columnCount: vocabulary.count)
-        for piece in pieces { result.append(contentsOf: piece) }
-        return result
+        for piece in pieces { result.append(contentsOf: piece.0) }
+        return (result, pieces.flatMap(\.1))
     }
 }
 
@@ -164,6 +187,28 @@ struct ColumnPlan: Sendable {
                 seed: FeatureHash.fnv1a(Array("category\u{0}\(column.name)\u{0}".utf8)),
                 missingBucket: bucket("missing", column.name))
         }
+    }
+
+    /// How many of a row's numeric and categorical values the training data knew,
+    /// of how many present: a category seen in training, a number within ten
+    /// deviations of the training mean.
+    func familiarity(of row: [String?], _ vocabulary: FeatureVocabulary) -> (Int, Int) {
+        var known = 0
+        var units = 0
+        for column in numericColumns {
+            guard let value = InputColumn.number(row[column.index]) else { continue }
+            units += 1
+            if abs((value - column.mean) / column.deviation) <= 10 { known += 1 }
+        }
+        for column in categoricalColumns {
+            guard let cell = row[column.index], !InputColumn.isMissing(cell) else { continue }
+            units += 1
+            let hash = FeatureHash.fnv1a(cell.utf8, seed: column.seed)
+            if vocabulary.column(of: FeatureHash.bucket(hash, .column, bits: bits)) >= 0 {
+                known += 1
+            }
+        }
+        return (known, units)
     }
 
     /// Calls `body` with the bucket and value of each numeric and categorical

@@ -77,6 +77,9 @@ struct TextHasher {
     private var recent: [UInt64] = []
     private var padded: [UInt8] = []
     private var starts: [Int] = []
+    /// The word buckets of the last text hashed, one per word: what familiarity with
+    /// the training vocabulary is judged on.
+    private(set) var wordBuckets: [UInt32] = []
 
     init(settings: TextFeatureSettings) {
         self.settings = settings
@@ -101,9 +104,13 @@ struct TextHasher {
         var recent = self.recent
         var padded = self.padded
         var starts = self.starts
+        var words = self.wordBuckets
+        words.removeAll(keepingCapacity: true)
         tokenizer.forEachWord(in: text) { word in
             let hash = FeatureHash.fnv1a(word, seed: salt)
-            buckets.append(FeatureHash.bucket(hash, .word, bits: bits))
+            let wordBucket = FeatureHash.bucket(hash, .word, bits: bits)
+            buckets.append(wordBucket)
+            words.append(wordBucket)
 
             // Word n-grams ending at this word, longest last.
             if longest > 1 {
@@ -127,6 +134,7 @@ struct TextHasher {
         self.recent = recent
         self.padded = padded
         self.starts = starts
+        self.wordBuckets = words
     }
 
     /// Character n-grams of one word padded with a space on each side, counted in

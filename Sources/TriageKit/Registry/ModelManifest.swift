@@ -23,7 +23,7 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     public var features: TextFeatureSettings
     public var learner: LogisticRegressionSettings
     public var calibration: Calibration
-    public var deferral: Deferral
+    public var deferral: DeferralRule
     public var training: Training
     /// Measured on the calibration split.
     public var metrics: Metrics
@@ -74,11 +74,6 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         }
     }
 
-    public struct Deferral: Codable, Sendable, Equatable {
-        public var targetAccuracy: Double
-        /// `nil` when no threshold reaches the target: every input is deferred.
-        public var threshold: Double?
-    }
 
     public struct Training: Codable, Sendable, Equatable {
         /// The files the examples came from, as given.

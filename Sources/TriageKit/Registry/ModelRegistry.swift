@@ -140,7 +140,7 @@ public struct ModelRegistry: Sendable {
             featurizer: Featurizer(
                 inputs: manifest.inputs, text: manifest.features, vocabulary: vocabulary),
             model: model, calibrator: try manifest.calibration.calibrator(),
-            threshold: manifest.deferral.threshold)
+            deferral: manifest.deferral)
         return LoadedModel(manifest: manifest, classifier: classifier, path: folder)
     }
 

@@ -2,9 +2,15 @@
 public enum DeferralReason: String, Sendable, Codable, CaseIterable {
     /// The calibrated confidence is below the model's threshold.
     case lowConfidence = "low_confidence"
-    /// Nothing in the input resembles the training data: none of its features were
-    /// seen in training, so any confidence would be a guess from the label priors.
+    /// The input is unlike the training data (most of its words or values were never
+    /// seen in training), so its confidence is not evidence.
     case outOfDistribution = "out_of_distribution"
+    /// The conformal prediction set holds more than one label, or none.
+    case setSize = "set_size"
+    /// Every automated answer is expected to cost more than a review.
+    case cost
+    /// Decided automatically, and sampled for review to measure real accuracy.
+    case audit
 }
 
 /// Where a review case stands.
@@ -41,11 +47,13 @@ public struct NewCase: Sendable, Equatable {
     /// The top labels, most probable first.
     public var probabilities: [LabelProbability]
     public var reason: DeferralReason
+    /// The conformal prediction set, when its size was the reason.
+    public var predictionSet: [String]?
 
     public init(
         model: String, modelVersion: Int, input: String, text: String,
         predicted: String, confidence: Double, probabilities: [LabelProbability],
-        reason: DeferralReason
+        reason: DeferralReason, predictionSet: [String]? = nil
     ) {
         self.model = model
         self.modelVersion = modelVersion
@@ -55,6 +63,7 @@ public struct NewCase: Sendable, Equatable {
         self.confidence = confidence
         self.probabilities = probabilities
         self.reason = reason
+        self.predictionSet = predictionSet
     }
 }
 
@@ -80,12 +89,15 @@ public struct ReviewCase: Sendable, Equatable {
     /// Seconds since 1970, UTC.
     public var createdAt: Double
     public var answeredAt: Double?
+    /// The conformal prediction set the reviewer chooses from, when there was one.
+    public var predictionSet: [String]?
 
     public init(
         id: Int64, model: String, modelVersion: Int, input: String, text: String,
         predicted: String, confidence: Double, probabilities: [LabelProbability],
         reason: DeferralReason, status: CaseStatus, answer: String?, reviewer: String?,
-        timesDeferred: Int, skips: Int, createdAt: Double, answeredAt: Double?
+        timesDeferred: Int, skips: Int, createdAt: Double, answeredAt: Double?,
+        predictionSet: [String]? = nil
     ) {
         self.id = id
         self.model = model
@@ -103,6 +115,7 @@ public struct ReviewCase: Sendable, Equatable {
         self.skips = skips
         self.createdAt = createdAt
         self.answeredAt = answeredAt
+        self.predictionSet = predictionSet
     }
 }
 

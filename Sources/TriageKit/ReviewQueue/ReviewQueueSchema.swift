@@ -79,7 +79,12 @@ enum ReviewQueueSchema {
         BEGIN
             SELECT RAISE(ABORT, 'review events are append-only');
         END;
+        """,
+
+        // 2: the labels of a conformal prediction set, for cases deferred by its size.
         """
+        ALTER TABLE cases ADD COLUMN prediction_set TEXT;
+        """,
     ]
 
     /// Brings the database up to the version `steps` reach, each step in its own

@@ -292,6 +292,16 @@ public final class SQLiteReviewStore: ReviewStore {
         try statement.bind(probabilities, at: 7)
         try statement.bind(item.reason.rawValue, at: 8)
         try statement.bind(time, at: 9)
+        try statement.bind(item.predictionSet.map(Self.encodeLabels), at: 10)
+    }
+
+    /// A list of labels as a JSON array.
+    static func encodeLabels(_ labels: [String]) -> String {
+        var writer = JSONWriter()
+        writer.beginArray()
+        for label in labels { writer.value(label) }
+        writer.endArray()
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 
     /// Adds a repeat deferral to the existing case of the same model and input, and
@@ -386,7 +396,10 @@ public final class SQLiteReviewStore: ReviewStore {
                     timesDeferred: Int(statement.int64(at: 12)),
                     skips: Int(statement.int64(at: 13)),
                     createdAt: statement.double(at: 14),
-                    answeredAt: statement.optionalDouble(at: 15)))
+                    answeredAt: statement.optionalDouble(at: 15),
+                    predictionSet: try statement.optionalString(at: 16).map {
+                        try decodeLabels($0, caseID: id)
+                    }))
         }
         return cases
     }
@@ -409,6 +422,13 @@ public final class SQLiteReviewStore: ReviewStore {
     }
 
     // MARK: - Probabilities as JSON
+
+    private func decodeLabels(_ text: String, caseID: Int64) throws -> [String] {
+        guard let labels = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else {
+            throw TriageError.damagedCase(caseID, field: "a prediction set", path: path)
+        }
+        return labels
+    }
 
     private func encodeProbabilities(_ probabilities: [LabelProbability]) throws -> String {
         do {
@@ -435,7 +455,8 @@ private enum SQL {
     /// The columns ``SQLiteReviewStore`` reads a case from, in order.
     static let caseColumns = """
         id, model, model_version, input, text, predicted, confidence, probabilities, \
-        reason, status, answer, reviewer, times_deferred, skips, created_at, answered_at
+        reason, status, answer, reviewer, times_deferred, skips, created_at, answered_at, \
+        prediction_set
         """
 
     /// Inserts a new case; does nothing when the model already has a case for the
@@ -443,8 +464,8 @@ private enum SQL {
     static let insertCase = """
         INSERT INTO cases (
             model, model_version, input, text, predicted, confidence, probabilities,
-            reason, created_at, updated_at)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
+            reason, created_at, updated_at, prediction_set)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)
         ON CONFLICT (model, input) DO NOTHING
         """
 
@@ -460,7 +481,8 @@ private enum SQL {
             predicted = CASE status WHEN 'pending' THEN ?5 ELSE predicted END,
             confidence = CASE status WHEN 'pending' THEN ?6 ELSE confidence END,
             probabilities = CASE status WHEN 'pending' THEN ?7 ELSE probabilities END,
-            reason = CASE status WHEN 'pending' THEN ?8 ELSE reason END
+            reason = CASE status WHEN 'pending' THEN ?8 ELSE reason END,
+            prediction_set = CASE status WHEN 'pending' THEN ?10 ELSE prediction_set END
         WHERE id = ?1
         """
 

@@ -8,10 +8,13 @@ public struct Decision: Sendable, Equatable {
     /// The next most probable labels, most probable first.
     public var alternatives: [LabelProbability]
     public var automated: Bool
-    /// Why it was deferred; `nil` when automated.
+    /// Why it was deferred, or `audit` for an automated decision sampled for review;
+    /// `nil` otherwise.
     public var reason: DeferralReason?
-    /// The review case holding it, when deferred and queued.
+    /// The review case holding it, when deferred or audited and queued.
     public var caseID: Int64?
+    /// The conformal prediction set, when the policy builds one.
+    public var predictionSet: [String]?
 }
 
 /// Classifies a stream of inputs with one model version, deciding each one or
@@ -19,22 +22,28 @@ public struct Decision: Sendable, Equatable {
 ///
 /// Independent of where inputs come from and where decisions go: the command line
 /// feeds it batches from files or standard input, and a server can feed it request
-/// bodies. Deferred inputs of a batch enter the queue in one transaction before the
-/// batch's decisions are returned, so a decision reported as deferred always has its
-/// case.
+/// bodies. Deferred (and audited) inputs of a batch enter the queue in one
+/// transaction before the batch's decisions are returned, so a decision reported
+/// with a case always has it.
 public final class ClassificationSession {
     public let model: LoadedModel
-    /// `nil` classifies without queueing (a dry run): deferred decisions have no case.
+    /// `nil` classifies without queueing (a dry run): no decision has a case.
     private let store: ReviewStore?
     private let alternatives: Int
     private var nextIndex = 0
+    private var generator: SeededGenerator
 
     /// - Parameters:
     ///   - alternatives: how many runner-up labels each decision lists.
-    public init(model: LoadedModel, store: ReviewStore?, alternatives: Int = 3) {
+    ///   - seed: seeds the choice of audited decisions.
+    public init(
+        model: LoadedModel, store: ReviewStore?, alternatives: Int = 3,
+        seed: UInt64 = UInt64.random(in: 0...UInt64.max)
+    ) {
         self.model = model
         self.store = store
         self.alternatives = max(0, alternatives)
+        self.generator = SeededGenerator(seed: seed)
     }
 
     /// How many inputs this session has classified.
@@ -47,41 +56,53 @@ public final class ClassificationSession {
     ///   inputs; the batch's numbering is then not consumed.
     public func classify(_ rows: [[String?]]) throws -> [Decision] {
         let classifier = model.classifier
-        let (ranked, knownFeatures) = classifier.score(rows, top: alternatives + 1)
+        let scored = classifier.decide(rows, top: alternatives + 1)
+        let auditRate = classifier.deferral.auditRate
 
         var decisions: [Decision] = []
         decisions.reserveCapacity(rows.count)
-        var deferred: [Int] = []
-        for (offset, labels) in ranked.enumerated() {
-            let best = labels[0]
-            // An input sharing no feature with the training data is never automated,
-            // however confident the label priors make it look.
-            let familiar = knownFeatures[offset] > 0
-            let automated = familiar && classifier.isAutomated(confidence: best.probability)
-            if !automated { deferred.append(offset) }
+        var queued: [Int] = []
+        for (offset, input) in scored.enumerated() {
+            let decision = input.decision
+            let label = classifier.labels[decision.label]
+            let confidence =
+                input.ranked.first { $0.label == label }?.probability ?? input.ranked[0].probability
+            var reason = decision.reason
+            if decision.automated && auditRate > 0
+                && Double.random(in: 0..<1, using: &generator) < auditRate
+            {
+                reason = .audit
+            }
+            if reason != nil { queued.append(offset) }
             decisions.append(
                 Decision(
-                    index: nextIndex + offset, label: best.label, confidence: best.probability,
-                    alternatives: Array(labels.dropFirst()), automated: automated,
-                    reason: automated ? nil : (familiar ? .lowConfidence : .outOfDistribution),
-                    caseID: nil))
+                    index: nextIndex + offset, label: label, confidence: confidence,
+                    alternatives: Array(input.ranked.filter { $0.label != label }
+                        .prefix(alternatives)),
+                    automated: decision.automated, reason: reason, caseID: nil,
+                    predictionSet: classifier.deferral.policy == .conformal
+                        ? decision.set.map { classifier.labels[$0] } : nil))
         }
 
-        // Queue the deferred inputs, all or none.
-        if let store, !deferred.isEmpty {
+        // Queue the deferred and audited inputs, all or none.
+        if let store, !queued.isEmpty {
             let manifest = model.manifest
             let columns = manifest.inputs.map(\.name)
-            let cases = deferred.map { offset in
+            let cases = queued.map { offset in
                 NewCase(
                     model: manifest.name, modelVersion: manifest.version,
                     input: CaseInput.canonical(rows[offset], columns: columns),
                     text: CaseInput.display(rows[offset], inputs: manifest.inputs),
                     predicted: decisions[offset].label,
-                    confidence: decisions[offset].confidence, probabilities: ranked[offset],
-                    reason: decisions[offset].reason ?? .lowConfidence)
+                    confidence: decisions[offset].confidence,
+                    probabilities: scored[offset].ranked,
+                    reason: decisions[offset].reason ?? .lowConfidence,
+                    predictionSet: decisions[offset].predictionSet.flatMap {
+                        $0.count == 1 ? nil : $0
+                    })
             }
             let ids = try store.enqueue(cases)
-            for (offset, id) in zip(deferred, ids) { decisions[offset].caseID = id }
+            for (offset, id) in zip(queued, ids) { decisions[offset].caseID = id }
         }
 
         nextIndex += rows.count

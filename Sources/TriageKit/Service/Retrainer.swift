@@ -16,7 +16,7 @@ public enum Retrainer {
 
         /// Whether training would see nothing the current version has not seen.
         public var isUnchanged: Bool {
-            newAnswers == 0 && settings.targetAccuracy == previous.deferral.targetAccuracy
+            newAnswers == 0 && settings.deferral == previous.deferral.settings
         }
     }
 
@@ -29,10 +29,10 @@ public enum Retrainer {
     /// The calibration split is the current version's, so old and new metrics compare
     /// on the same examples.
     ///
-    /// - Parameter targetAccuracy: a new target, or `nil` to keep the current one.
+    /// - Parameter deferral: new deferral settings, or `nil` to keep the current ones.
     public static func plan(
         model name: String, registry: ModelRegistry, store: ReviewStore,
-        targetAccuracy: Double? = nil
+        deferral: DeferralSettings? = nil
     ) throws -> Plan {
         let current = try registry.currentVersion(name)
         let previous = try registry.manifest(name, version: current)
@@ -74,7 +74,7 @@ public enum Retrainer {
 
         var settings = TrainingSettings(
             features: previous.features, learner: previous.learner,
-            targetAccuracy: targetAccuracy ?? previous.deferral.targetAccuracy,
+            deferral: deferral ?? previous.deferral.settings,
             seed: previous.training.seed,
             columnKinds: Dictionary(
                 uniqueKeysWithValues: previous.inputs.map { ($0.name, $0.kind) }),

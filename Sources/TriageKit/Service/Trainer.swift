@@ -4,8 +4,8 @@ import FoundationEssentials
 public struct TrainingSettings: Sendable {
     public var features: TextFeatureSettings
     public var learner: LogisticRegressionSettings
-    /// Accuracy the automated decisions must reach on the calibration split.
-    public var targetAccuracy: Double
+    /// How the model defers: policy, target, guarantee, budget, costs, audits.
+    public var deferral: DeferralSettings
     /// Share of the training data held out for calibration when no calibration file
     /// is given.
     public var calibrationShare: Double
@@ -18,12 +18,13 @@ public struct TrainingSettings: Sendable {
     public init(
         features: TextFeatureSettings = .standard,
         learner: LogisticRegressionSettings = LogisticRegressionSettings(),
-        targetAccuracy: Double = 0.95, calibrationShare: Double = 0.2, seed: UInt64 = 0,
+        deferral: DeferralSettings = DeferralSettings(), calibrationShare: Double = 0.2,
+        seed: UInt64 = 0,
         columnKinds: [String: ColumnKind] = [:], calibrationMethod: CalibrationMethod? = nil
     ) {
         self.features = features
         self.learner = learner
-        self.targetAccuracy = targetAccuracy
+        self.deferral = deferral
         self.calibrationShare = calibrationShare
         self.seed = seed
         self.columnKinds = columnKinds
@@ -34,10 +35,7 @@ public struct TrainingSettings: Sendable {
     public func validate() throws {
         try features.validate()
         try learner.validate()
-        guard targetAccuracy > 0, targetAccuracy <= 1 else {
-            throw TriageError.invalidArgument(
-                "the target accuracy must be in (0, 1], got \(targetAccuracy)")
-        }
+        try deferral.validate()
         guard calibrationShare > 0, calibrationShare < 1 else {
             throw TriageError.invalidArgument(
                 "the calibration share must be in (0, 1), got \(calibrationShare)")
@@ -224,8 +222,9 @@ public enum Trainer {
                     "\(unseen) calibration examples have \(names.count) label(s) the training data lacks "
                         + "(such as \"\(names.sorted()[0])\"); they count as errors"))
         }
-        let logits = model.logits(
-            featurizer.transform(input.calibration.rows(for: inputs.map(\.name))))
+        let (calibrationRows, familiarity) = featurizer.transformMeasuringFamiliarity(
+            input.calibration.rows(for: inputs.map(\.name)))
+        let logits = model.logits(calibrationRows)
         let calibrator = try Calibrator.fit(
             settings.calibrationMethod ?? .standard(labels: labels.count), logits: logits,
             targets: calibrationTargets, classCount: labels.count)
@@ -235,9 +234,10 @@ public enum Trainer {
             probabilities: raw, classCount: labels.count, targets: calibrationTargets)
         let after = ScoredPredictions(
             probabilities: calibrated, classCount: labels.count, targets: calibrationTargets)
-        let choice = ConfidenceThreshold.choose(
-            confidences: after.confidences, correct: after.correct,
-            targetAccuracy: settings.targetAccuracy)
+        let (rule, report) = try DeferralRule.fit(
+            settings.deferral, probabilities: calibrated, classCount: labels.count,
+            targets: calibrationTargets, familiarity: familiarity, labels: labels)
+        for note in report.notes { observe(.note(note)) }
 
         let metrics = ModelManifest.Metrics(
             accuracy: after.accuracy,
@@ -251,7 +251,7 @@ public enum Trainer {
                 probabilities: calibrated, classCount: labels.count, targets: calibrationTargets),
             brierScore: CalibrationMetrics.brierScore(
                 probabilities: calibrated, classCount: labels.count, targets: calibrationTargets),
-            coverage: choice.coverage, automatedAccuracy: choice.automatedAccuracy)
+            coverage: report.coverage, automatedAccuracy: report.automatedAccuracy)
 
         let elapsed = started.duration(to: .now)
         let seconds =
@@ -265,7 +265,7 @@ public enum Trainer {
             triageVersion: TriageVersion.current, labels: labels,
             inputs: inputs, features: settings.features, learner: settings.learner,
             calibration: .init(calibrator),
-            deferral: .init(targetAccuracy: settings.targetAccuracy, threshold: choice.threshold),
+            deferral: rule,
             training: .init(
                 sources: input.sources, calibrationSource: input.calibrationSource,
                 labelColumn: input.labelColumn,
@@ -276,7 +276,7 @@ public enum Trainer {
 
         let classifier = Classifier(
             labels: labels, featurizer: featurizer, model: model, calibrator: calibrator,
-            threshold: choice.threshold)
+            deferral: rule)
         return ModelArtifacts(
             manifest: manifest, classifier: classifier, trainingData: input.training.jsonLines(),
             calibrationData: input.calibration.jsonLines())

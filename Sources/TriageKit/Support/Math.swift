@@ -12,3 +12,10 @@ public func rounded(_ x: Double, places: Int) -> Double {
     let scale = pow(10, Double(places))
     return (x * scale).rounded() / scale
 }
+
+/// ln Γ(x), for binomial coefficients in log space.
+@inline(__always)
+func logGamma(_ x: Double) -> Double {
+    let result: Double = lgamma(x)
+    return result
+}

@@ -21,7 +21,8 @@ let classifyCommand = CommandSpec(
         .value("format", "FMT", "Output as json, csv or table", default: "json"),
         .value("alternatives", "K", "Runner-up labels listed per input", default: "3"),
         .flag("dry-run", "Decide without writing deferred inputs to the queue"),
-    ],
+        .value("seed", "N", "Seed for choosing audited decisions (default: random)"),
+    ] + deferralOptions,
     positionals: [
         PositionalSpec(name: "FILE", help: "Input file, or - for standard input", optional: true)
     ],
@@ -36,10 +37,25 @@ let classifyCommand = CommandSpec(
         let name = try context.modelName(arguments)
         let path = arguments.positional(0) ?? "-"
 
-        // Model first: a missing model fails before any input is read.
-        let model = try context.registry.load(name)
+        // Model first: a missing model fails before any input is read. Deferral
+        // options refit its rule on its calibration split, for this run only.
+        var model = try context.registry.load(name)
+        if hasDeferralOptions(arguments) {
+            let settings = try deferralSettings(arguments, base: model.manifest.deferral.settings)
+            let (refitted, report) = try DeferralRefit.refit(model, settings: settings)
+            model = refitted
+            for note in report.notes { context.note("triage: note: \(note)") }
+            context.note(
+                "triage: deferral for this run: \(settings.policy.rawValue), expected coverage "
+                    + "\(percent(report.coverage)) on the calibration split")
+        }
+        let seed = try arguments.integer("seed")
         let store: ReviewStore? = arguments.flag("dry-run") ? nil : try context.openStore()
-        let session = ClassificationSession(model: model, store: store, alternatives: alternatives)
+        let session =
+            seed.map {
+                ClassificationSession(
+                    model: model, store: store, alternatives: alternatives, seed: UInt64(abs($0)))
+            } ?? ClassificationSession(model: model, store: store, alternatives: alternatives)
 
         let tableFormat: TableFormat =
             switch inputFormat {
@@ -208,6 +224,12 @@ struct DecisionWriter {
             if let id = decision.caseID {
                 json.key("case")
                 json.value(id)
+            }
+            if let set = decision.predictionSet {
+                json.key("prediction_set")
+                json.beginArray()
+                for label in set { json.value(label) }
+                json.endArray()
             }
             json.key("model_version")
             json.value(version)

@@ -5,25 +5,25 @@ let retrainCommand = CommandSpec(
     summary: "Train a new version with every reviewed answer and compare it to the current one",
     discussion: """
         Trains on the current version's training data plus every answered review case,
-        with the same settings, calibrates on the same calibration split, publishes the
-        result as the new current version, and prints old and new figures side by side.
+        with the same settings (deferral options change them), calibrates on the same
+        calibration split, publishes the result as the new current version, and prints
+        old and new figures side by side.
         """,
     options: [
         .value("model", "NAME", "Model name in the registry", default: "default"),
-        .value("target-accuracy", "A", "A new target (default: the current version's)"),
         .flag("force", "Retrain even when there is no answer the current version has not seen"),
         .flag("json", "Print the new version's manifest as JSON"),
-    ],
+    ] + deferralOptions,
     run: { arguments, context in
         let name = try context.modelName(arguments)
-        let target = try arguments.double("target-accuracy")
-        if let target, !(target > 0 && target <= 1) {
-            throw UsageError(
-                "option '--target-accuracy' must be in (0, 1]", command: arguments.command)
-        }
         let registry = context.registry
+        var deferral: DeferralSettings?
+        if hasDeferralOptions(arguments) {
+            let current = try registry.manifest(name, version: try registry.currentVersion(name))
+            deferral = try deferralSettings(arguments, base: current.deferral.settings)
+        }
         let plan = try Retrainer.plan(
-            model: name, registry: registry, store: try context.openStore(), targetAccuracy: target)
+            model: name, registry: registry, store: try context.openStore(), deferral: deferral)
         if plan.keptFromRecord > 0 {
             context.note(
                 "triage: note: \(plan.keptFromRecord) answers version \(plan.previous.version) "

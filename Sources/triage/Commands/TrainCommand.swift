@@ -2,7 +2,6 @@ import TriageKit
 
 /// Options shared by the commands that train: the model's features and learner.
 let learningOptions: [OptionSpec] = [
-    .value("target-accuracy", "A", "Accuracy automated decisions must reach", default: "0.95"),
     .value("seed", "N", "Seed for every random step", default: "0"),
     .value(
         "inverse-regularization", "C",
@@ -43,7 +42,7 @@ let trainCommand = CommandSpec(
         .value("numeric", "COLS", "Columns to treat as numbers"),
         .value("categorical", "COLS", "Columns to treat as categories"),
         .flag("json", "Print the new version's manifest as JSON"),
-    ] + learningOptions,
+    ] + learningOptions + deferralOptions,
     run: { arguments, context in
         let data = arguments.values("data")
         guard !data.isEmpty else {
@@ -117,7 +116,7 @@ func trainingSettings(_ arguments: ParsedArguments, base: TrainingSettings = Tra
     -> TrainingSettings
 {
     var settings = base
-    if let value = try arguments.double("target-accuracy") { settings.targetAccuracy = value }
+    settings.deferral = try deferralSettings(arguments, base: settings.deferral)
     if let value = try arguments.double("calibration-share") { settings.calibrationShare = value }
     if let value = try arguments.integer("seed") {
         guard value >= 0 else {
@@ -215,20 +214,11 @@ func printTrainingReport(_ manifest: ModelManifest, path: String, to out: Output
         "  calibration error (ECE)  \(fixed(metrics.calibrationError, 4))  "
             + "(before calibration \(fixed(metrics.calibrationErrorBefore, 4)), "
             + "\(manifest.calibration.summary))")
-    out.line("  target accuracy          \(fixed(manifest.deferral.targetAccuracy, 4))")
-    if let threshold = manifest.deferral.threshold {
-        out.line("  confidence threshold     \(probabilityText(threshold))")
-        out.line(
-            "  expected coverage        \(percent(metrics.coverage))  "
-                + "(automated accuracy \(fixed(metrics.automatedAccuracy ?? 0, 4)))")
-    } else {
-        out.line("  confidence threshold     none reaches the target")
-        out.line("  expected coverage        0.0%  (every input is deferred)")
-    }
+    printDeferral(manifest.deferral, metrics: metrics, to: out)
 }
 
 func warnIfNoThreshold(_ manifest: ModelManifest, _ context: Context) {
-    guard manifest.deferral.threshold == nil else { return }
+    guard manifest.deferral.policy == .threshold, manifest.deferral.threshold == nil else { return }
     context.note(
         "triage: note: no confidence threshold reaches accuracy \(fixed(manifest.deferral.targetAccuracy, 3)) "
             + "on the calibration split, so this version defers every input; label deferred cases "
