@@ -12,6 +12,8 @@ let commands: [CommandSpec] = [
     reviewLabelCommand,
     reviewSkipCommand,
     retrainCommand,
+    recalibrateCommand,
+    statsCommand,
     modelsListCommand,
     modelsShowCommand,
     modelsPromoteCommand,

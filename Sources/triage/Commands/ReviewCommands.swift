@@ -78,6 +78,10 @@ let reviewShowCommand = CommandSpec(
             out.line("")
             out.line(sanitized(reviewCase.text, keepNewlines: true))
             out.line("")
+            if let set = reviewCase.predictionSet {
+                out.line("prediction set: " + set.map { sanitized($0) }.joined(separator: ", "))
+                out.line("")
+            }
             out.line("suggestions")
             for (rank, suggestion) in reviewCase.probabilities.enumerated() {
                 out.line(
@@ -173,6 +177,12 @@ func caseJSON(_ reviewCase: ReviewCase) -> [UInt8] {
     json.endArray()
     json.key("reason")
     json.value(reviewCase.reason.rawValue)
+    if let set = reviewCase.predictionSet {
+        json.key("prediction_set")
+        json.beginArray()
+        for label in set { json.value(label) }
+        json.endArray()
+    }
     json.key("status")
     json.value(reviewCase.status.rawValue)
     if let answer = reviewCase.answer {
