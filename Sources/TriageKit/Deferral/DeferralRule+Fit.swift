@@ -90,6 +90,16 @@ extension DeferralRule {
         return (rule, report)
     }
 
+    /// The error for a calibration split too small to promise the target at all.
+    static func tooSmall(_ n: Int, needed: Int, settings: DeferralSettings) -> TriageError {
+        TriageError(
+            .training,
+            "the calibration split has \(n) examples; promising accuracy "
+                + "\(settings.targetAccuracy) with confidence \(settings.confidence ?? 0) needs at "
+                + "least \(needed), even if every one is decided right",
+            remedy: "give a larger calibration split, or lower --target-accuracy or --confidence")
+    }
+
     /// The threshold policy's threshold: guaranteed or plain, then capped by the
     /// review budget.
     private static func fitThreshold(
@@ -103,14 +113,7 @@ extension DeferralRule {
         if let confidence = settings.confidence {
             let needed = GuaranteedThreshold.minimumExamples(
                 targetAccuracy: settings.targetAccuracy, confidence: confidence)
-            guard n >= needed else {
-                throw TriageError(
-                    .training,
-                    "the calibration split has \(n) examples; promising accuracy "
-                        + "\(settings.targetAccuracy) with confidence \(confidence) needs at least "
-                        + "\(needed), even if every one is decided right",
-                    remedy: "give a larger calibration split, or lower --target-accuracy or --confidence")
-            }
+            guard n >= needed else { throw tooSmall(n, needed: needed, settings: settings) }
             let choice = GuaranteedThreshold.choose(
                 confidences: scored.confidences, correct: scored.correct,
                 targetAccuracy: settings.targetAccuracy, confidence: confidence)

@@ -1,5 +1,9 @@
 import CSQLite
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -104,7 +108,7 @@ final class SQLiteDatabase {
         // Write-ahead logging lets readers work while one process writes. An in-memory
         // database has no log to share.
         if !inMemory {
-            try enableWriteAheadLog()
+            try enableWriteAheadLog(timeout: milliseconds / 1000)
         }
     }
 
@@ -238,14 +242,23 @@ final class SQLiteDatabase {
         }
     }
 
-    private func enableWriteAheadLog() throws {
-        let mode: String
-        do {
-            let statement = try prepare("PRAGMA journal_mode = WAL")
-            mode = try statement.step() ? statement.string(at: 0) : ""
-        } catch let error as TriageError {
-            throw error.replacingWhat(
-                with: "cannot switch \(name) to write-ahead logging")
+    private func enableWriteAheadLog(timeout: Double) throws {
+        // Switching the journal needs the file to itself and SQLite does not wait for
+        // it with the busy handler: two processes opening a new queue at once would
+        // collide. Try again until the busy timeout runs out.
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+        var mode = ""
+        while true {
+            do {
+                let statement = try prepare("PRAGMA journal_mode = WAL")
+                mode = try statement.step() ? statement.string(at: 0) : ""
+                break
+            } catch let error as TriageError {
+                guard ContinuousClock.now < deadline else {
+                    throw error.replacingWhat(with: "cannot switch \(name) to write-ahead logging")
+                }
+                usleep(20_000)
+            }
         }
 
         // Some file systems (network mounts, mostly) cannot share the log's memory

@@ -169,6 +169,16 @@ public enum Trainer {
 
         for note in input.notes { observe(.note(note)) }
 
+        // A guarantee the calibration split is too small for fails before training.
+        if let confidence = settings.deferral.confidence {
+            let needed = GuaranteedThreshold.minimumExamples(
+                targetAccuracy: settings.deferral.targetAccuracy, confidence: confidence)
+            guard input.calibration.count >= needed else {
+                throw DeferralRule.tooSmall(
+                    input.calibration.count, needed: needed, settings: settings.deferral)
+            }
+        }
+
         // Rows with nothing to learn from are mistakes in the data.
         try requireInputValues(input.training)
         try requireInputValues(input.calibration)
