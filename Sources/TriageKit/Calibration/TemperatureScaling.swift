@@ -10,13 +10,19 @@
 /// often the model is right. `T` minimises the negative log-likelihood of the
 /// calibration split. That likelihood is convex in `β = 1/T`, so Newton's method on `β`
 /// with a halving safeguard finds the optimum in a handful of steps.
+///
+/// Examples whose label the model does not know (traffic it was never trained for,
+/// such as out-of-scope queries in audits) have no likelihood, yet they say the most
+/// about overconfidence: whatever the model predicts for them is wrong. They add
+/// `−log(1 − p_max)` to the loss, the log-loss of the event "the top label is wrong",
+/// and the temperature is then refined by golden-section search over `log β` around
+/// the Newton optimum.
 public enum TemperatureScaling {
     /// Fits the temperature.
     ///
     /// - Parameters:
     ///   - logits: row-major, `classCount` per example.
-    ///   - targets: each example's class, or -1 for a label the model does not know;
-    ///     those examples carry no information about the temperature and are skipped.
+    ///   - targets: each example's class, or -1 for a label the model does not know.
     /// - Returns: the temperature, 1 when no example has a known label.
     /// - Complexity: O(examples × classes) per Newton step, at most 100 steps.
     public static func fit(logits: [Float], targets: [Int32], classCount: Int) -> Double {
@@ -51,7 +57,57 @@ public enum TemperatureScaling {
             }
             if !accepted || abs(step) < 1e-9 * beta { break }
         }
-        return 1 / beta
+
+        // Unknown labels: refine with their top-label-wrong loss added.
+        let unknown = targets.indices.filter { targets[$0] < 0 }
+        guard !unknown.isEmpty else { return 1 / beta }
+        func total(_ logBeta: Double) -> Double {
+            let b = exp(logBeta)
+            let knownLoss = negativeLogLikelihood(logits, targets, known, classCount, beta: b).loss
+            return knownLoss * Double(known.count)
+                + topLabelWrongLoss(logits, unknown, classCount, beta: b)
+        }
+        var low = log(beta) - 4
+        var high = log(beta) + 4
+        let ratio = (5.0.squareRoot() - 1) / 2
+        var left = high - ratio * (high - low)
+        var right = low + ratio * (high - low)
+        var leftLoss = total(left)
+        var rightLoss = total(right)
+        for _ in 0..<60 {
+            if leftLoss <= rightLoss {
+                high = right
+                right = left
+                rightLoss = leftLoss
+                left = high - ratio * (high - low)
+                leftLoss = total(left)
+            } else {
+                low = left
+                left = right
+                leftLoss = rightLoss
+                right = low + ratio * (high - low)
+                rightLoss = total(right)
+            }
+        }
+        return 1 / exp((low + high) / 2)
+    }
+
+    /// Σ −log(1 − p_max) over rows at inverse temperature β: the log-loss of saying
+    /// "the top label is right" for rows where it cannot be.
+    private static func topLabelWrongLoss(
+        _ logits: [Float], _ rows: [Int], _ classCount: Int, beta: Double
+    ) -> Double {
+        var loss = 0.0
+        for row in rows {
+            let base = row * classCount
+            var maximum = -Double.infinity
+            for c in 0..<classCount { maximum = max(maximum, beta * Double(logits[base + c])) }
+            var sum = 0.0
+            for c in 0..<classCount { sum += exp(beta * Double(logits[base + c]) - maximum) }
+            // p_max = 1 / sum; 1 − p_max = (sum − 1) / sum, floored against log(0).
+            loss -= log(max((sum - 1) / sum, 1e-15))
+        }
+        return loss
     }
 
     /// Mean NLL at inverse temperature β, with its first and second derivatives in β.
