@@ -60,20 +60,10 @@ public enum CalibrationMetrics {
             confidences.count == correct.count && bins > 0,
             "ECE needs as many outcomes as confidences and at least one bin")
         guard !confidences.isEmpty else { return 0 }
-        var count = [Int](repeating: 0, count: bins)
-        var confidenceSum = [Double](repeating: 0, count: bins)
-        var correctSum = [Double](repeating: 0, count: bins)
-        for (confidence, isCorrect) in zip(confidences, correct) {
-            let bin = min(bins - 1, max(0, Int(confidence * Double(bins))))
-            count[bin] += 1
-            confidenceSum[bin] += confidence
-            correctSum[bin] += isCorrect ? 1 : 0
-        }
-        var error = 0.0
-        for bin in 0..<bins where count[bin] > 0 {
-            error += abs(correctSum[bin] - confidenceSum[bin])
-        }
-        return error / Double(confidences.count)
+        let reliability = EvaluationCurves.reliability(
+            confidences: confidences, correct: correct, bins: bins)
+        let gaps = reliability.map { Double($0.count) * abs($0.accuracy - $0.meanConfidence) }
+        return gaps.reduce(0, +) / Double(confidences.count)
     }
 
     /// Mean negative log-likelihood of the true class, over examples with a known label;

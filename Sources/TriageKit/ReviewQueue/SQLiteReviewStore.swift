@@ -298,9 +298,7 @@ public final class SQLiteReviewStore: ReviewStore {
     /// A list of labels as a JSON array.
     static func encodeLabels(_ labels: [String]) -> String {
         var writer = JSONWriter()
-        writer.beginArray()
-        for label in labels { writer.value(label) }
-        writer.endArray()
+        writer.value(labels)
         return String(decoding: writer.bytes, as: UTF8.self)
     }
 

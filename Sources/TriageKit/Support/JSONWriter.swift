@@ -154,4 +154,25 @@ public struct JSONWriter {
         }
         bytes.append(UInt8(ascii: "\""))
     }
+
+    /// Writes `[{"label": …, "probability": …}, …]`.
+    public mutating func value(_ labels: [LabelProbability]) {
+        beginArray()
+        for entry in labels {
+            beginObject()
+            key("label")
+            value(entry.label)
+            key("probability")
+            value(entry.probability)
+            endObject()
+        }
+        endArray()
+    }
+
+    /// Writes an array of strings.
+    public mutating func value(_ strings: [String]) {
+        beginArray()
+        for string in strings { value(string) }
+        endArray()
+    }
 }

@@ -186,7 +186,7 @@ struct DecisionWriter {
         case "csv":
             // Alternatives as a JSON array in one field: labels may hold any character.
             json.removeAll()
-            writeAlternatives(decision.alternatives)
+            json.value(decision.alternatives)
             out.line(
                 [
                     String(decision.index), CSVWriter.field(decision.label),
@@ -214,7 +214,7 @@ struct DecisionWriter {
             json.key("confidence")
             json.value(decision.confidence, places: 12)
             json.key("alternatives")
-            writeAlternatives(decision.alternatives)
+            json.value(decision.alternatives)
             json.key("decision")
             json.value(decision.automated ? "auto" : "deferred")
             if let reason = decision.reason {
@@ -227,9 +227,7 @@ struct DecisionWriter {
             }
             if let set = decision.predictionSet {
                 json.key("prediction_set")
-                json.beginArray()
-                for label in set { json.value(label) }
-                json.endArray()
+                json.value(set)
             }
             json.key("model_version")
             json.value(version)
@@ -240,19 +238,6 @@ struct DecisionWriter {
     }
 
     func end() {}
-
-    private mutating func writeAlternatives(_ alternatives: [LabelProbability]) {
-        json.beginArray()
-        for alternative in alternatives {
-            json.beginObject()
-            json.key("label")
-            json.value(alternative.label)
-            json.key("probability")
-            json.value(alternative.probability)
-            json.endObject()
-        }
-        json.endArray()
-    }
 }
 
 extension Duration {

@@ -40,14 +40,19 @@ let evaluateCommand = CommandSpec(
         let sources = try inputSources(
             inputs: inputs, textOverride: arguments.value("text"), format: .csv,
             command: arguments.command)
-        var examples = LabelledExamples(columns: inputs.map(\.name))
-        for path in data {
-            let part = try LabelledExamples.read(
-                path: path,
-                labelColumn: arguments.value("label") ?? model.manifest.training.labelColumn,
-                inputColumns: sources)
-            examples.append(contentsOf: part.renamed(to: inputs.map(\.name)))
+        // Files read with the model's columns, whatever the files call them.
+        func read(_ paths: [String]) throws -> LabelledExamples {
+            var examples = LabelledExamples(columns: inputs.map(\.name))
+            for path in paths {
+                let part = try LabelledExamples.read(
+                    path: path,
+                    labelColumn: arguments.value("label") ?? model.manifest.training.labelColumn,
+                    inputColumns: sources)
+                examples.append(contentsOf: part.renamed(to: inputs.map(\.name)))
+            }
+            return examples
         }
+        let examples = try read(data)
         var evaluation = Evaluation.run(model.classifier, on: examples)
 
         // The out-of-scope protocol, when asked for.
@@ -57,16 +62,8 @@ let evaluateCommand = CommandSpec(
                 throw UsageError(
                     "option '--out-of-scope' needs --tune-on FILE", command: arguments.command)
             }
-            var tuning = LabelledExamples(columns: inputs.map(\.name))
-            for path in tuneOn {
-                let part = try LabelledExamples.read(
-                    path: path,
-                    labelColumn: arguments.value("label") ?? model.manifest.training.labelColumn,
-                    inputColumns: sources)
-                tuning.append(contentsOf: part.renamed(to: inputs.map(\.name)))
-            }
             evaluation.outOfScope = OutOfScopeEvaluation.run(
-                model.classifier, tuning: tuning, test: examples, label: label)
+                model.classifier, tuning: try read(tuneOn), test: examples, label: label)
         } else if !tuneOn.isEmpty {
             throw UsageError(
                 "option '--tune-on' needs --out-of-scope LABEL", command: arguments.command)

@@ -42,18 +42,9 @@ let retrainCommand = CommandSpec(
         let progress = ProgressLine(enabled: !context.quiet)
         let artifacts = try train(
             plan.input, settings: plan.settings, progress: progress, context: context)
-        let version = try registry.publish(name, artifacts)
-        let manifest = try registry.manifest(name, version: version)
-
-        if arguments.flag("json") {
-            try printJSON(manifest, to: context.out)
-        } else {
-            printTrainingReport(
-                manifest, path: registry.versionPath(name, version), to: context.out)
-            printComparison(old: plan.previous, new: manifest, to: context.out)
-        }
-        context.out.flush()
-        warnIfNoThreshold(manifest, context)
+        try publishAndReport(
+            artifacts, name: name, arguments: arguments, context: context,
+            comparedWith: plan.previous)
     })
 
 /// Old and new figures on the shared calibration split.

@@ -165,23 +165,12 @@ func caseJSON(_ reviewCase: ReviewCase) -> [UInt8] {
     json.key("confidence")
     json.value(reviewCase.confidence)
     json.key("suggestions")
-    json.beginArray()
-    for suggestion in reviewCase.probabilities {
-        json.beginObject()
-        json.key("label")
-        json.value(suggestion.label)
-        json.key("probability")
-        json.value(suggestion.probability)
-        json.endObject()
-    }
-    json.endArray()
+    json.value(reviewCase.probabilities)
     json.key("reason")
     json.value(reviewCase.reason.rawValue)
     if let set = reviewCase.predictionSet {
         json.key("prediction_set")
-        json.beginArray()
-        for label in set { json.value(label) }
-        json.endArray()
+        json.value(set)
     }
     json.key("status")
     json.value(reviewCase.status.rawValue)

@@ -93,13 +93,6 @@ let recalibrateCommand = CommandSpec(
         let registry = context.registry
         let (artifacts, audits) = try Recalibrator.fromAudits(
             model: name, registry: registry, store: try context.openStore())
-        let version = try registry.publish(name, artifacts)
-        let manifest = try registry.manifest(name, version: version)
-        if arguments.flag("json") {
-            try printJSON(manifest, to: context.out)
-        } else {
-            context.note("triage: recalibrated on \(audits) answered audits")
-            printTrainingReport(manifest, path: registry.versionPath(name, version), to: context.out)
-        }
-        context.out.flush()
+        context.note("triage: recalibrated on \(audits) answered audits")
+        try publishAndReport(artifacts, name: name, arguments: arguments, context: context)
     })

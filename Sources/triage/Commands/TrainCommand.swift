@@ -75,19 +75,26 @@ let trainCommand = CommandSpec(
             inputColumns: chosen, ignoring: ignored, weightColumn: weightColumn,
             settings: settings)
         let artifacts = try train(input, settings: settings, progress: progress, context: context)
-
-        let registry = context.registry
-        let version = try registry.publish(name, artifacts)
-        let manifest = try registry.manifest(name, version: version)
-        if arguments.flag("json") {
-            try printJSON(manifest, to: context.out)
-        } else {
-            printTrainingReport(
-                manifest, path: registry.versionPath(name, version), to: context.out)
-        }
-        context.out.flush()
-        warnIfNoThreshold(manifest, context)
+        try publishAndReport(artifacts, name: name, arguments: arguments, context: context)
     })
+
+/// Publishes a new version and prints its report (or manifest, with `--json`).
+func publishAndReport(
+    _ artifacts: ModelArtifacts, name: String, arguments: ParsedArguments, context: Context,
+    comparedWith previous: ModelManifest? = nil
+) throws {
+    let registry = context.registry
+    let version = try registry.publish(name, artifacts)
+    let manifest = try registry.manifest(name, version: version)
+    if arguments.flag("json") {
+        try printJSON(manifest, to: context.out)
+    } else {
+        printTrainingReport(manifest, path: registry.versionPath(name, version), to: context.out)
+        if let previous { printComparison(old: previous, new: manifest, to: context.out) }
+    }
+    context.out.flush()
+    warnIfNoThreshold(manifest, context)
+}
 
 /// Splits a comma-separated list of column names.
 func list(_ text: String) -> [String] {
