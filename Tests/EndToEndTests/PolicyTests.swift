@@ -32,7 +32,8 @@ import Testing
         let decisions = try classified.jsonLines()
         var automated = 0
         var right = 0
-        for (decision, row) in zip(decisions, rows) where decision["decision"] as? String == "auto" {
+        for (decision, row) in zip(decisions, rows) where decision["decision"] as? String == "auto"
+        {
             automated += 1
             if decision["label"] as? String == row.label { right += 1 }
             if decision["reason"] as? String == "audit", let id = decision["case"] as? Int {
@@ -55,7 +56,8 @@ import Testing
     @Test func conformalPolicyDefersAmbiguousInputsWithTheirSet() throws {
         let (triage, report) = try trained(["--policy", "conformal", "--alpha", "0.1"])
         #expect(report.contains("conformal sets, alpha 0.100"))
-        let inputs = try triage.write("in.txt", "set a timer for ten minutes\nhello there, goodbye\n")
+        let inputs = try triage.write(
+            "in.txt", "set a timer for ten minutes\nhello there, goodbye\n")
         let decisions = try triage.run(["classify", inputs]).jsonLines()
         #expect(decisions.allSatisfy { $0["prediction_set"] is [String] })
         if let deferred = decisions.first(where: { $0["reason"] as? String == "set_size" }),
@@ -70,18 +72,24 @@ import Testing
         let (triage, _) = try trained()
         let good = try triage.write(
             "costs.json", #"{"review": 0.3, "errors": {"timer": {"alarm": 5}}}"#)
-        let classified = try triage.run(["classify", "--dry-run", "--policy", "cost", "--costs", good, "-"],
+        let classified = try triage.run(
+            ["classify", "--dry-run", "--policy", "cost", "--costs", good, "-"],
             stdin: "wake me up at seven\n")
         #expect(classified.status == 0, "\(classified.stderr)")
         #expect(classified.stderr.contains("deferral for this run: cost"))
 
-        let unknown = try triage.write("bad.json", #"{"review": 0.3, "errors": {"tmier": {"alarm": 5}}}"#)
-        let refused = try triage.run(["classify", "--dry-run", "--policy", "cost", "--costs", unknown, "-"],
+        let unknown = try triage.write(
+            "bad.json", #"{"review": 0.3, "errors": {"tmier": {"alarm": 5}}}"#)
+        let refused = try triage.run(
+            ["classify", "--dry-run", "--policy", "cost", "--costs", unknown, "-"],
             stdin: "hello\n")
         #expect(refused.status == 1)
-        #expect(refused.stderr.contains("bad.json: the costs name a label the model does not know: \"tmier\""))
+        #expect(
+            refused.stderr.contains(
+                "bad.json: the costs name a label the model does not know: \"tmier\""))
 
-        let missing = try triage.run(["classify", "--dry-run", "--policy", "cost", "-"], stdin: "hello\n")
+        let missing = try triage.run(
+            ["classify", "--dry-run", "--policy", "cost", "-"], stdin: "hello\n")
         #expect(missing.status == 64)
         #expect(missing.stderr.contains("needs the costs"))
     }

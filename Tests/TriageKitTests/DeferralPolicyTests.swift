@@ -124,13 +124,16 @@ private enum Bundled {
         let validation = 0..<3000
         let (rule, _) = try DeferralRule.fit(
             DeferralSettings(policy: .conformal, alpha: alpha),
-            probabilities: Array(probabilities[(validation.lowerBound * classCount)..<(validation.upperBound * classCount)]),
+            probabilities: Array(
+                probabilities[
+                    (validation.lowerBound * classCount)..<(validation.upperBound * classCount)]),
             classCount: classCount, targets: Array(targets[validation]),
             familiarity: [Double](repeating: 1, count: 3000), labels: classifier.labels)
         var covered = 0
         probabilities.withUnsafeBufferPointer { all in
             for row in 3000..<pool.count {
-                let slice = UnsafeBufferPointer(rebasing: all[(row * classCount)..<((row + 1) * classCount)])
+                let slice = UnsafeBufferPointer(
+                    rebasing: all[(row * classCount)..<((row + 1) * classCount)])
                 let decision = rule.decide(slice, familiarity: 1, costMatrix: nil)
                 if decision.set.contains(Int(targets[row])) { covered += 1 }
             }
@@ -178,7 +181,8 @@ private enum Bundled {
         for review in [0.3, 0.6, 0.9] {
             var rule = classifier.deferral
             rule.policy = .cost
-            rule.costs = CostMatrix(review: review, errors: ["ham": ["spam": 10], "spam": ["ham": 1]])
+            rule.costs = CostMatrix(
+                review: review, errors: ["ham": ["spam": 10], "spam": ["ham": 1]])
             let costMatrix = rule.denseCosts(labels: classifier.labels)
             var reviewed = 0
             var lost = 0
@@ -195,9 +199,15 @@ private enum Bundled {
                 }
             }
             let lostAtSameVolume = byConfidence.dropFirst(reviewed).filter { row in
-                isLost(row, predicted: probabilities[row * 2 + spam] > probabilities[row * 2 + ham] ? spam : ham)
+                isLost(
+                    row,
+                    predicted: probabilities[row * 2 + spam] > probabilities[row * 2 + ham]
+                        ? spam : ham)
             }.count
-            #expect(lost <= lostAtSameVolume, "review \(review): reviewed \(reviewed), cost \(lost), threshold \(lostAtSameVolume)")
+            #expect(
+                lost <= lostAtSameVolume,
+                "review \(review): reviewed \(reviewed), cost \(lost), threshold \(lostAtSameVolume)"
+            )
             lostByCost += lost
             lostByThreshold += lostAtSameVolume
         }

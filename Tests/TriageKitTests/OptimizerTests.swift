@@ -129,6 +129,9 @@ private struct Rosenbrock: DifferentiableObjective {
         let settings = LogisticRegressionSettings(classWeighting: .balanced)
         // Three of class 0, one of class 1: weights n / (k · n_c) = 4/6 and 4/2.
         let weights = settings.exampleWeights(targets: [0, 0, 0, 1], classCount: 2)
-        #expect(weights.map { Double($0) }.map { rounded($0, places: 6) } == [0.666667, 0.666667, 0.666667, 2])
+        #expect(
+            weights.map { Double($0) }.map { rounded($0, places: 6) } == [
+                0.666667, 0.666667, 0.666667, 2,
+            ])
     }
 }

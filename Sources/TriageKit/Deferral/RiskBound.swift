@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Upper confidence bounds on an error rate from a binomial sample.
@@ -13,8 +13,10 @@ public enum RiskBound {
     ///
     /// - Complexity: O(errors) per bisection step, 60 steps.
     public static func upper(errors: Int, trials: Int, delta: Double) -> Double {
-        precondition(errors >= 0 && errors <= trials && delta > 0 && delta < 1,
-            "a bound needs 0 ≤ errors ≤ trials and 0 < delta < 1, got \(errors)/\(trials), \(delta)")
+        precondition(
+            errors >= 0 && errors <= trials && delta > 0 && delta < 1,
+            "a bound needs 0 ≤ errors ≤ trials and 0 < delta < 1, got \(errors)/\(trials), \(delta)"
+        )
         guard trials > 0 else { return 1 }
         if errors == trials { return 1 }
         if errors == 0 { return 1 - pow(delta, 1 / Double(trials)) }
@@ -110,7 +112,11 @@ public enum GuaranteedThreshold {
             var high = n
             while low < high {
                 let middle = (low + high) / 2
-                if confidences[order[middle]] >= threshold { low = middle + 1 } else { high = middle }
+                if confidences[order[middle]] >= threshold {
+                    low = middle + 1
+                } else {
+                    high = middle
+                }
             }
             let accepted = low
             guard accepted >= minimumAccepted else { continue }

@@ -61,7 +61,9 @@ public struct Classifier: Sendable {
     /// Calibrated probabilities and familiarity of every row.
     public func probabilitiesAndFamiliarity(_ rows: [[String?]]) -> ([Double], [Double]) {
         let (features, familiarity) = featurizer.transformMeasuringFamiliarity(rows)
-        return (calibrator.probabilities(model.logits(features), classCount: labels.count), familiarity)
+        return (
+            calibrator.probabilities(model.logits(features), classCount: labels.count), familiarity
+        )
     }
 
     /// The best labels of each row, most probable first, with calibrated

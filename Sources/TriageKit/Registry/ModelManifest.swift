@@ -74,7 +74,6 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         }
     }
 
-
     public struct Training: Codable, Sendable, Equatable {
         /// The files the examples came from, as given.
         public var sources: [DataSource]

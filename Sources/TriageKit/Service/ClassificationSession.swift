@@ -77,8 +77,9 @@ public final class ClassificationSession {
             decisions.append(
                 Decision(
                     index: nextIndex + offset, label: label, confidence: confidence,
-                    alternatives: Array(input.ranked.filter { $0.label != label }
-                        .prefix(alternatives)),
+                    alternatives: Array(
+                        input.ranked.filter { $0.label != label }
+                            .prefix(alternatives)),
                     automated: decision.automated, reason: reason, caseID: nil,
                     predictionSet: classifier.deferral.policy == .conformal
                         ? decision.set.map { classifier.labels[$0] } : nil))

@@ -9,7 +9,8 @@ let deferralOptions: [OptionSpec] = [
     .value("max-defer-rate", "R", "Defer at most this share, least confident first"),
     .value("alpha", "A", "Conformal policy: sets miss the true label at most this often"),
     .value("costs", "FILE", "Cost policy: JSON costs of each error and of a review"),
-    .value("audit-rate", "R", "Also send this share of automated decisions to review", default: "0"),
+    .value(
+        "audit-rate", "R", "Also send this share of automated decisions to review", default: "0"),
 ]
 
 /// Whether any deferral option was given.
@@ -70,7 +71,8 @@ func printDeferral(_ rule: DeferralRule, metrics: ModelManifest.Metrics, to out:
     case .conformal:
         out.line(
             "  policy                   conformal sets, alpha \(fixed(rule.alpha ?? 0, 3)): "
-                + "a label is in the set from probability \(probabilityText(1 - (rule.conformalQuantile ?? 1)))")
+                + "a label is in the set from probability \(probabilityText(1 - (rule.conformalQuantile ?? 1)))"
+        )
         out.line("  expected coverage        \(coverage), inputs whose set is one label")
     case .cost:
         out.line(

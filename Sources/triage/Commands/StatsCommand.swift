@@ -44,19 +44,22 @@ let statsCommand = CommandSpec(
             context.out.write(Array(try encoder.encode(stats)) + [0x0a])
         } else {
             let out = context.out
-            out.line("model \(name) version \(manifest.version), target accuracy "
-                + fixed(manifest.deferral.targetAccuracy, 4))
+            out.line(
+                "model \(name) version \(manifest.version), target accuracy "
+                    + fixed(manifest.deferral.targetAccuracy, 4))
             let reasons = byReason.sorted { $0.value > $1.value }
                 .map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             out.line("  pending   \(pending.count)" + (reasons.isEmpty ? "" : "  (\(reasons))"))
             out.line("  answered  \(answered.count)")
             if let accuracy = audits.accuracy, let lower = audits.lower, let upper = audits.upper {
-                out.line("  audits    \(audits.answered) answered, \(audits.pending) pending: "
-                    + "automated accuracy \(fixed(accuracy, 4)) "
-                    + "(95% interval \(fixed(lower, 4))–\(fixed(upper, 4)))")
+                out.line(
+                    "  audits    \(audits.answered) answered, \(audits.pending) pending: "
+                        + "automated accuracy \(fixed(accuracy, 4)) "
+                        + "(95% interval \(fixed(lower, 4))–\(fixed(upper, 4)))")
             } else {
-                out.line("  audits    none answered (\(audits.pending) pending); "
-                    + "classify with --audit-rate to sample automated decisions")
+                out.line(
+                    "  audits    none answered (\(audits.pending) pending); "
+                        + "classify with --audit-rate to sample automated decisions")
             }
         }
         context.out.flush()

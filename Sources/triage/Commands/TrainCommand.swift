@@ -63,9 +63,11 @@ let trainCommand = CommandSpec(
         for column in settings.columnKinds.keys
         where ignored.contains(column) || column == labelColumn || column == weightColumn {
             let role =
-                column == labelColumn ? "the label" : column == weightColumn ? "the weight" : "ignored"
+                column == labelColumn
+                ? "the label" : column == weightColumn ? "the weight" : "ignored"
             throw UsageError(
-                "column '\(column)' cannot be both an input and \(role)", command: arguments.command)
+                "column '\(column)' cannot be both an input and \(role)", command: arguments.command
+            )
         }
 
         let progress = ProgressLine(enabled: !context.quiet)
