@@ -320,7 +320,7 @@ import Testing
     func schemaVersionAndOwnerAreRecorded(storage: Storage) throws {
         let store = try StoreFixture(storage).store
         #expect(try store.database.userVersion() == ReviewQueueSchema.currentVersion)
-        #expect(ReviewQueueSchema.currentVersion == 2)
+        #expect(ReviewQueueSchema.currentVersion == 3)
         #expect(try store.database.applicationID() == 0x5452_4941)
         #expect(try store.integer("PRAGMA foreign_keys") == 1)
     }
@@ -367,7 +367,7 @@ import Testing
         #expect(
             error?.description
                 == "\(folder.queuePath): the review queue has schema version 99, but this "
-                + "Triage knows versions up to 2; open it with the newer Triage that "
+                + "Triage knows versions up to 3; open it with the newer Triage that "
                 + "wrote it")
     }
 
@@ -535,7 +535,7 @@ import Testing
 
         // Opening it with this Triage migrates it; the old case reads back without a set.
         let store = try SQLiteReviewStore(path: folder.queuePath)
-        #expect(try store.database.userVersion() == 2)
+        #expect(try store.database.userVersion() == 3)
         let old = try store.reviewCase(id: 1)
         #expect(old.text == "hi")
         #expect(old.predictionSet == nil)

@@ -49,11 +49,18 @@ public struct NewCase: Sendable, Equatable {
     public var reason: DeferralReason
     /// The conformal prediction set, when its size was the reason.
     public var predictionSet: [String]?
+    /// Reviewers who must answer independently before the case closes.
+    public var requiredAnswers: Int
+    /// Higher comes first under the `priority` order.
+    public var priority: Double
+    /// The known answer of a gold case, kept from reviewers.
+    public var gold: String?
 
     public init(
         model: String, modelVersion: Int, input: String, text: String,
         predicted: String, confidence: Double, probabilities: [LabelProbability],
-        reason: DeferralReason, predictionSet: [String]? = nil
+        reason: DeferralReason, predictionSet: [String]? = nil, requiredAnswers: Int = 1,
+        priority: Double = 0, gold: String? = nil
     ) {
         self.model = model
         self.modelVersion = modelVersion
@@ -64,6 +71,9 @@ public struct NewCase: Sendable, Equatable {
         self.probabilities = probabilities
         self.reason = reason
         self.predictionSet = predictionSet
+        self.requiredAnswers = requiredAnswers
+        self.priority = priority
+        self.gold = gold
     }
 }
 
@@ -91,13 +101,20 @@ public struct ReviewCase: Sendable, Equatable {
     public var answeredAt: Double?
     /// The conformal prediction set the reviewer chooses from, when there was one.
     public var predictionSet: [String]?
+    public var requiredAnswers: Int = 1
+    public var priority: Double = 0
+    /// The known answer of a gold case; never shown to reviewers.
+    public var gold: String?
+    /// Its independent answers disagree: it waits for an adjudicator.
+    public var disputed: Bool = false
 
     public init(
         id: Int64, model: String, modelVersion: Int, input: String, text: String,
         predicted: String, confidence: Double, probabilities: [LabelProbability],
         reason: DeferralReason, status: CaseStatus, answer: String?, reviewer: String?,
         timesDeferred: Int, skips: Int, createdAt: Double, answeredAt: Double?,
-        predictionSet: [String]? = nil
+        predictionSet: [String]? = nil, requiredAnswers: Int = 1, priority: Double = 0,
+        gold: String? = nil, disputed: Bool = false
     ) {
         self.id = id
         self.model = model
@@ -116,6 +133,10 @@ public struct ReviewCase: Sendable, Equatable {
         self.createdAt = createdAt
         self.answeredAt = answeredAt
         self.predictionSet = predictionSet
+        self.requiredAnswers = requiredAnswers
+        self.priority = priority
+        self.gold = gold
+        self.disputed = disputed
     }
 }
 
@@ -138,10 +159,17 @@ public protocol ReviewStore: AnyObject {
     /// Every answered case of one model, oldest answer first.
     func answeredCases(model: String) throws -> [ReviewCase]
 
-    /// Records a reviewer's label. Throws `caseNotFound`, or `caseClosed` when the case
-    /// is already answered; nothing changes in either case.
+    /// Records a reviewer's label. The case closes once it has its required number
+    /// of answers and they agree; if they disagree it is disputed until an
+    /// adjudicator answers with `adjudicate`.
+    ///
+    /// - Throws: `caseNotFound`; `caseClosed` when the case is already answered, the
+    ///   reviewer already answered it, another reviewer's claim holds it, or it is
+    ///   disputed and this is not an adjudication. Nothing changes on any error.
     @discardableResult
-    func answer(caseID: Int64, label: String, reviewer: String) throws -> ReviewCase
+    func answer(
+        caseID: Int64, label: String, reviewer: String, adjudicate: Bool
+    ) throws -> ReviewCase
 
     /// Records that a reviewer passed on a case; it stays pending and moves to the back.
     @discardableResult
@@ -149,4 +177,78 @@ public protocol ReviewStore: AnyObject {
 
     /// How many cases are in each status, for one model or all.
     func counts(model: String?) throws -> [CaseStatus: Int]
+
+    /// Claims the next case for a reviewer with a lease, or `nil` when none is left.
+    /// A reviewer's own unexpired claim is resumed first. A case goes to at most as
+    /// many reviewers at once as answers it still needs, never twice to one reviewer.
+    func claimNext(
+        reviewer: String, model: String?, order: CaseOrder, lease: Double
+    ) throws -> ReviewCase?
+
+    /// Gives up a reviewer's claim on a case without answering it.
+    func release(caseID: Int64, reviewer: String) throws
+
+    /// Takes back a reviewer's latest answer; its case reopens and the reviewer holds
+    /// it again. Returns the case, or `nil` when the reviewer has no answer to undo.
+    func undoLastAnswer(reviewer: String, lease: Double) throws -> ReviewCase?
+
+    /// Adds a reviewer's note to a case's history.
+    func addNote(caseID: Int64, reviewer: String, text: String) throws
+
+    /// Gives a case a known answer, making it a gold case.
+    func setGold(caseID: Int64, label: String) throws
+
+    /// Every answer of one model or all, oldest first.
+    func answers(model: String?) throws -> [AnswerRecord]
+
+    /// A case's history, oldest first.
+    func events(caseID: Int64) throws -> [CaseEvent]
+}
+
+/// The order reviewers get cases in.
+public enum CaseOrder: String, Sendable, CaseIterable {
+    /// Least confident first.
+    case uncertainty
+    /// Oldest first.
+    case fifo
+    /// Highest priority first, then least confident.
+    case priority
+    /// Any order, at random.
+    case random
+}
+
+/// One reviewer's answer to one case.
+public struct AnswerRecord: Sendable, Equatable {
+    public enum Source: String, Sendable {
+        case review
+        case adjudication
+        case `import`
+    }
+
+    public var caseID: Int64
+    public var model: String
+    public var text: String
+    public var label: String
+    public var reviewer: String
+    /// Seconds since 1970, UTC.
+    public var answeredAt: Double
+    public var source: Source
+    /// What the model predicted for the case.
+    public var predicted: String
+    public var isAudit: Bool
+    /// The case's known answer, when it is a gold case.
+    public var gold: String?
+    /// The case needed more than one answer.
+    public var isOverlap: Bool
+}
+
+/// One entry of a case's append-only history.
+public struct CaseEvent: Sendable, Equatable {
+    /// `deferred`, `redeferred`, `claimed`, `released`, `answered`, `disputed`,
+    /// `adjudicated`, `undone`, `skipped`, `noted`, `gold` or `imported`.
+    public var kind: String
+    public var reviewer: String?
+    public var value: String?
+    public var previous: String?
+    public var at: Double
 }

@@ -85,6 +85,63 @@ enum ReviewQueueSchema {
         """
         ALTER TABLE cases ADD COLUMN prediction_set TEXT;
         """,
+
+        // 3: a desk for several reviewers: how many answers a case needs, its
+        // priority, a known answer for gold cases, disputes; each reviewer's answers;
+        // claims with leases; and events of any kind.
+        """
+        ALTER TABLE cases ADD COLUMN required_answers INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE cases ADD COLUMN priority REAL NOT NULL DEFAULT 0;
+        ALTER TABLE cases ADD COLUMN gold TEXT;
+        ALTER TABLE cases ADD COLUMN disputed INTEGER NOT NULL DEFAULT 0;
+
+        CREATE TABLE answers (
+            id INTEGER PRIMARY KEY,
+            case_id INTEGER NOT NULL REFERENCES cases (id),
+            reviewer TEXT NOT NULL,
+            label TEXT NOT NULL,
+            at REAL NOT NULL,
+            source TEXT NOT NULL DEFAULT 'review'
+                CHECK (source IN ('review', 'adjudication', 'import')),
+            UNIQUE (case_id, reviewer, source)
+        );
+        CREATE INDEX answers_by_reviewer ON answers (reviewer, at);
+
+        INSERT INTO answers (case_id, reviewer, label, at)
+            SELECT id, coalesce(reviewer, 'unknown'), answer, coalesce(answered_at, updated_at)
+            FROM cases WHERE status = 'answered';
+
+        CREATE TABLE claims (
+            case_id INTEGER NOT NULL REFERENCES cases (id),
+            reviewer TEXT NOT NULL,
+            expires_at REAL NOT NULL,
+            PRIMARY KEY (case_id, reviewer)
+        );
+
+        DROP TRIGGER events_are_not_updated;
+        DROP TRIGGER events_are_not_deleted;
+        CREATE TABLE events_open (
+            id INTEGER PRIMARY KEY,
+            case_id INTEGER NOT NULL REFERENCES cases (id),
+            kind TEXT NOT NULL,
+            reviewer TEXT,
+            value TEXT,
+            previous TEXT,
+            at REAL NOT NULL
+        );
+        INSERT INTO events_open SELECT id, case_id, kind, reviewer, value, previous, at FROM events;
+        DROP TABLE events;
+        ALTER TABLE events_open RENAME TO events;
+        CREATE INDEX events_by_case ON events (case_id, id);
+        CREATE TRIGGER events_are_not_updated BEFORE UPDATE ON events
+        BEGIN
+            SELECT RAISE(ABORT, 'review events are append-only');
+        END;
+        CREATE TRIGGER events_are_not_deleted BEFORE DELETE ON events
+        BEGIN
+            SELECT RAISE(ABORT, 'review events are append-only');
+        END;
+        """,
     ]
 
     /// Brings the database up to the version `steps` reach, each step in its own

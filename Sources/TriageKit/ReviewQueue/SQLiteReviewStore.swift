@@ -35,8 +35,8 @@ public final class SQLiteReviewStore: ReviewStore {
     /// The connection; tests read the raw tables through it.
     let database: SQLiteDatabase
 
-    private let logger: Logger
-    private let clock: @Sendable () -> Double
+    let logger: Logger
+    let clock: @Sendable () -> Double
     private let json = ProbabilityJSON()
 
     /// Opens the review queue at `path`, creating the file, its folder and its tables
@@ -198,37 +198,6 @@ public final class SQLiteReviewStore: ReviewStore {
         return try readCases(statement)
     }
 
-    /// Records a reviewer's label, with an `answered` event whose previous value is
-    /// the model's prediction.
-    ///
-    /// - Throws: `caseNotFound` ("no review case 42"), or `caseClosed` ("case 42 is
-    ///   already answered") when the case already has an answer; nothing changes in
-    ///   either case.
-    @discardableResult
-    public func answer(caseID: Int64, label: String, reviewer: String) throws
-        -> ReviewCase
-    {
-        let now = clock()
-        let answered = try database.transaction {
-            // Only a pending case takes an answer.
-            let predicted = try checkPending(caseID: caseID)
-
-            // Close it, and log the change next to the model's prediction.
-            let update = try database.statement(SQL.answerCase)
-            try update.bind(caseID, at: 1)
-            try update.bind(label, at: 2)
-            try update.bind(reviewer, at: 3)
-            try update.bind(now, at: 4)
-            try update.step()
-            try appendEvent(
-                caseID: caseID, kind: "answered", reviewer: reviewer, value: label,
-                previous: predicted, at: now)
-            return try fetchCase(id: caseID)
-        }
-        logger.debug("answered review case", ["case.id": "\(caseID)"])
-        return answered
-    }
-
     /// Records that a reviewer passed on a case; it stays pending and moves to the
     /// back, behind every case skipped fewer times.
     ///
@@ -241,7 +210,8 @@ public final class SQLiteReviewStore: ReviewStore {
             // Only a pending case can be skipped.
             try checkPending(caseID: caseID)
 
-            // Move it back, and log who passed on it.
+            // Move it back, free the reviewer's claim, and log who passed on it.
+            try deleteClaim(caseID: caseID, reviewer: reviewer)
             let update = try database.statement(SQL.skipCase)
             try update.bind(caseID, at: 1)
             try update.bind(now, at: 2)
@@ -293,6 +263,9 @@ public final class SQLiteReviewStore: ReviewStore {
         try statement.bind(item.reason.rawValue, at: 8)
         try statement.bind(time, at: 9)
         try statement.bind(item.predictionSet.map(Self.encodeLabels), at: 10)
+        try statement.bind(Int64(max(1, item.requiredAnswers)), at: 11)
+        try statement.bind(item.priority, at: 12)
+        try statement.bind(item.gold, at: 13)
     }
 
     /// A list of labels as a JSON array.
@@ -328,6 +301,10 @@ public final class SQLiteReviewStore: ReviewStore {
         try join.bind(probabilities, at: 7)
         try join.bind(item.reason.rawValue, at: 8)
         try join.bind(time, at: 9)
+        try join.bind(item.predictionSet.map(Self.encodeLabels), at: 10)
+        try join.bind(Int64(max(1, item.requiredAnswers)), at: 11)
+        try join.bind(item.priority, at: 12)
+        try join.bind(item.gold, at: 13)
         try join.step()
         join.reset()
         return id
@@ -336,7 +313,7 @@ public final class SQLiteReviewStore: ReviewStore {
     /// Checks, inside the caller's transaction, that the case exists and is pending,
     /// and returns the label the model predicted for it.
     @discardableResult
-    private func checkPending(caseID: Int64) throws -> String {
+    func checkPending(caseID: Int64) throws -> String {
         let statement = try database.statement(SQL.caseStatus)
         try statement.bind(caseID, at: 1)
         guard try statement.step() else { throw TriageError.caseNotFound(caseID) }
@@ -353,7 +330,7 @@ public final class SQLiteReviewStore: ReviewStore {
         }
     }
 
-    private func fetchCase(id: Int64) throws -> ReviewCase {
+    func fetchCase(id: Int64) throws -> ReviewCase {
         let statement = try database.statement(SQL.caseByID)
         try statement.bind(id, at: 1)
         guard let found = try readCases(statement).first else {
@@ -364,7 +341,7 @@ public final class SQLiteReviewStore: ReviewStore {
 
     /// Steps `statement` to the end, reading a case from each row of
     /// ``SQL/caseColumns``.
-    private func readCases(_ statement: SQLiteStatement) throws -> [ReviewCase] {
+    func readCases(_ statement: SQLiteStatement) throws -> [ReviewCase] {
         // A statement left mid-way would keep its read snapshot open.
         defer { statement.reset() }
         var cases: [ReviewCase] = []
@@ -397,14 +374,18 @@ public final class SQLiteReviewStore: ReviewStore {
                     answeredAt: statement.optionalDouble(at: 15),
                     predictionSet: try statement.optionalString(at: 16).map {
                         try decodeLabels($0, caseID: id)
-                    }))
+                    },
+                    requiredAnswers: Int(statement.int64(at: 17)),
+                    priority: statement.double(at: 18),
+                    gold: statement.optionalString(at: 19),
+                    disputed: statement.int64(at: 20) != 0))
         }
         return cases
     }
 
     /// Appends to the event log; `statement` is ``SQL/insertEvent``, which a caller
     /// writing many events fetches once.
-    private func appendEvent(
+    func appendEvent(
         caseID: Int64, kind: String, reviewer: String?, value: String?,
         previous: String?, at time: Double, using statement: SQLiteStatement? = nil
     ) throws {
@@ -449,12 +430,12 @@ public final class SQLiteReviewStore: ReviewStore {
 }
 
 /// The store's SQL, compiled once per connection through the statement cache.
-private enum SQL {
+enum SQL {
     /// The columns ``SQLiteReviewStore`` reads a case from, in order.
     static let caseColumns = """
         id, model, model_version, input, text, predicted, confidence, probabilities, \
         reason, status, answer, reviewer, times_deferred, skips, created_at, answered_at, \
-        prediction_set
+        prediction_set, required_answers, priority, gold, disputed
         """
 
     /// Inserts a new case; does nothing when the model already has a case for the
@@ -462,8 +443,8 @@ private enum SQL {
     static let insertCase = """
         INSERT INTO cases (
             model, model_version, input, text, predicted, confidence, probabilities,
-            reason, created_at, updated_at, prediction_set)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)
+            reason, created_at, updated_at, prediction_set, required_answers, priority, gold)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13)
         ON CONFLICT (model, input) DO NOTHING
         """
 
@@ -480,7 +461,10 @@ private enum SQL {
             confidence = CASE status WHEN 'pending' THEN ?6 ELSE confidence END,
             probabilities = CASE status WHEN 'pending' THEN ?7 ELSE probabilities END,
             reason = CASE status WHEN 'pending' THEN ?8 ELSE reason END,
-            prediction_set = CASE status WHEN 'pending' THEN ?10 ELSE prediction_set END
+            prediction_set = CASE status WHEN 'pending' THEN ?10 ELSE prediction_set END,
+            required_answers = max(required_answers, ?11),
+            priority = max(priority, ?12),
+            gold = coalesce(?13, gold)
         WHERE id = ?1
         """
 
@@ -513,11 +497,6 @@ private enum SQL {
         ORDER BY answered_at, id
         """
 
-    static let answerCase = """
-        UPDATE cases SET status = 'answered', answer = ?2, reviewer = ?3,
-            answered_at = ?4, updated_at = ?4
-        WHERE id = ?1
-        """
 
     static let skipCase = "UPDATE cases SET skips = skips + 1, updated_at = ?2 WHERE id = ?1"
 

@@ -157,3 +157,38 @@ final class SQLiteStatement {
 /// Statements belong to their connection's thread.
 @available(*, unavailable)
 extension SQLiteStatement: Sendable {}
+
+/// A value a statement parameter can take.
+protocol SQLiteBindable {
+    func bind(to statement: SQLiteStatement, at index: Int32) throws
+}
+
+extension Int64: SQLiteBindable {
+    func bind(to statement: SQLiteStatement, at index: Int32) throws {
+        try statement.bind(self, at: index)
+    }
+}
+
+extension Double: SQLiteBindable {
+    func bind(to statement: SQLiteStatement, at index: Int32) throws {
+        try statement.bind(self, at: index)
+    }
+}
+
+extension String: SQLiteBindable {
+    func bind(to statement: SQLiteStatement, at index: Int32) throws {
+        try statement.bind(self, at: index)
+    }
+}
+
+extension SQLiteDatabase {
+    /// Runs a cached statement that returns no rows, with its parameters in order.
+    func run(_ sql: String, _ values: any SQLiteBindable...) throws {
+        let statement = try self.statement(sql)
+        defer { statement.reset() }
+        for (offset, value) in values.enumerated() {
+            try value.bind(to: statement, at: Int32(offset + 1))
+        }
+        _ = try statement.step()
+    }
+}

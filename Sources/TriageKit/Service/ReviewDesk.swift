@@ -17,7 +17,8 @@ public struct ReviewDesk {
     ///   matches; the queue is unchanged on every error.
     @discardableResult
     public func answer(
-        caseID: Int64, label: String, reviewer: String, allowNewLabel: Bool = false
+        caseID: Int64, label: String, reviewer: String, allowNewLabel: Bool = false,
+        adjudicate: Bool = false, note: String? = nil
     ) throws -> ReviewCase {
         let reviewCase = try store.reviewCase(id: caseID)
         guard !label.isEmpty, !label.allSatisfy({ $0.isWhitespace }) else {
@@ -42,7 +43,12 @@ public struct ReviewDesk {
                             + "Pass --new-label to add a new one")
             }
         }
-        return try store.answer(caseID: caseID, label: label, reviewer: reviewer)
+        let answered = try store.answer(
+            caseID: caseID, label: label, reviewer: reviewer, adjudicate: adjudicate)
+        if let note, !note.isEmpty {
+            try store.addNote(caseID: caseID, reviewer: reviewer, text: note)
+        }
+        return answered
     }
 
     /// Up to three known labels close to a mistyped one: within a few edits, or
