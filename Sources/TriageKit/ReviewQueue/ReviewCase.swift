@@ -185,6 +185,10 @@ public protocol ReviewStore: AnyObject {
         reviewer: String, model: String?, order: CaseOrder, lease: Double
     ) throws -> ReviewCase?
 
+    /// Records answers given elsewhere, all or none, each checked as a reviewer's
+    /// answer would be except for claims.
+    func importAnswers(_ answers: [ImportedAnswer]) throws
+
     /// Gives up a reviewer's claim on a case without answering it.
     func release(caseID: Int64, reviewer: String) throws
 
@@ -215,6 +219,21 @@ public enum CaseOrder: String, Sendable, CaseIterable {
     case priority
     /// Any order, at random.
     case random
+}
+
+/// An answer produced outside Triage, to import.
+public struct ImportedAnswer: Sendable, Equatable {
+    public var caseID: Int64
+    public var label: String
+    public var reviewer: String
+    public var answeredAt: Double?
+
+    public init(caseID: Int64, label: String, reviewer: String, answeredAt: Double? = nil) {
+        self.caseID = caseID
+        self.label = label
+        self.reviewer = reviewer
+        self.answeredAt = answeredAt
+    }
 }
 
 /// One reviewer's answer to one case.

@@ -90,6 +90,36 @@ extension SQLiteReviewStore {
         return answered
     }
 
+    public func importAnswers(_ answers: [ImportedAnswer]) throws {
+        let now = clock()
+        try database.transaction {
+            for (position, item) in answers.enumerated() {
+                // Every answer is checked like a reviewer's; one bad one stops all.
+                let predicted: String
+                let state: OpenState
+                do {
+                    predicted = try checkPending(caseID: item.caseID)
+                    state = try openState(caseID: item.caseID, reviewer: item.reviewer, at: now)
+                    if state.disputed || state.answeredByReviewer {
+                        throw TriageError(
+                            .caseClosed,
+                            "case \(item.caseID) is disputed or already answered by \(item.reviewer)")
+                    }
+                } catch var error as TriageError {
+                    error.message = "answer \(position + 1): " + error.message
+                    throw error
+                }
+                try insertAnswer(
+                    caseID: item.caseID, reviewer: item.reviewer, label: item.label,
+                    source: "import", at: item.answeredAt ?? now)
+                try appendEvent(
+                    caseID: item.caseID, kind: "imported", reviewer: item.reviewer,
+                    value: item.label, previous: predicted, at: now)
+                try settle(caseID: item.caseID, required: state.required, reviewer: item.reviewer, at: now)
+            }
+        }
+    }
+
     public func release(caseID: Int64, reviewer: String) throws {
         let now = clock()
         try database.transaction {

@@ -32,6 +32,10 @@ public final class ClassificationSession {
     private let alternatives: Int
     private var nextIndex = 0
     private var generator: SeededGenerator
+    /// Independent answers each queued case needs.
+    public var requiredAnswers = 1
+    /// The priority queued cases get.
+    public var priority = 0.0
 
     /// - Parameters:
     ///   - alternatives: how many runner-up labels each decision lists.
@@ -100,7 +104,7 @@ public final class ClassificationSession {
                     reason: decisions[offset].reason ?? .lowConfidence,
                     predictionSet: decisions[offset].predictionSet.flatMap {
                         $0.count == 1 ? nil : $0
-                    })
+                    }, requiredAnswers: requiredAnswers, priority: priority)
             }
             let ids = try store.enqueue(cases)
             for (offset, id) in zip(queued, ids) { decisions[offset].caseID = id }

@@ -82,13 +82,11 @@ public struct ReviewDesk {
     }
 
     /// Labels the current version of a model knows, plus new labels reviewers have
-    /// already added to its queue.
+    /// already given its cases.
     public func knownLabels(model: String) throws -> Set<String> {
         let version = try registry.currentVersion(model)
         var labels = Set(try registry.manifest(model, version: version).labels)
-        for answered in try store.answeredCases(model: model) {
-            if let answer = answered.answer { labels.insert(answer) }
-        }
+        for answer in try store.answers(model: model) { labels.insert(answer.label) }
         return labels
     }
 }

@@ -22,6 +22,8 @@ let classifyCommand = CommandSpec(
         .value("alternatives", "K", "Runner-up labels listed per input", default: "3"),
         .flag("dry-run", "Decide without writing deferred inputs to the queue"),
         .value("seed", "N", "Seed for choosing audited decisions (default: random)"),
+        .value("overlap", "N", "Independent answers each deferred input needs", default: "1"),
+        .value("priority", "P", "Priority of the cases this run queues", default: "0"),
     ] + deferralOptions,
     positionals: [
         PositionalSpec(name: "FILE", help: "Input file, or - for standard input", optional: true)
@@ -50,12 +52,19 @@ let classifyCommand = CommandSpec(
                     + "\(percent(report.coverage)) on the calibration split")
         }
         let seed = try arguments.integer("seed")
+        let overlap = try arguments.integer("overlap") ?? 1
+        guard (1...20).contains(overlap) else {
+            throw UsageError("option '--overlap' must be between 1 and 20", command: arguments.command)
+        }
+        let priority = try arguments.double("priority") ?? 0
         let store: ReviewStore? = arguments.flag("dry-run") ? nil : try context.openStore()
         let session =
             seed.map {
                 ClassificationSession(
                     model: model, store: store, alternatives: alternatives, seed: UInt64(abs($0)))
             } ?? ClassificationSession(model: model, store: store, alternatives: alternatives)
+        session.requiredAnswers = overlap
+        session.priority = priority
 
         let tableFormat: TableFormat =
             switch inputFormat {

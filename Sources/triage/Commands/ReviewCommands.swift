@@ -75,6 +75,11 @@ let reviewShowCommand = CommandSpec(
                     "answer    \(sanitized(answer))"
                         + (reviewCase.reviewer.map { " (by \(sanitized($0)))" } ?? ""))
             }
+            if reviewCase.requiredAnswers > 1 || reviewCase.disputed {
+                out.line(
+                    "answers   needs \(reviewCase.requiredAnswers)"
+                        + (reviewCase.disputed ? ", disputed: awaiting adjudication" : ""))
+            }
             out.line("")
             out.line(sanitized(reviewCase.text, keepNewlines: true))
             out.line("")
@@ -85,8 +90,18 @@ let reviewShowCommand = CommandSpec(
             out.line("suggestions")
             for (rank, suggestion) in reviewCase.probabilities.enumerated() {
                 out.line(
-                    "  \(rank + 1). \(column(sanitized(suggestion.label), 32))  \(probabilityText(suggestion.probability))"
-                )
+                    "  \(rank + 1). \(column(sanitized(suggestion.label), 32))  "
+                        + probabilityText(suggestion.probability))
+            }
+            let history = try store.events(caseID: reviewCase.id)
+            out.line("")
+            out.line("history")
+            for event in history {
+                out.line(
+                    "  \(timestamp(event.at))  \(column(event.kind, 11)) "
+                        + column(event.reviewer.map { sanitized($0) } ?? "", 14)
+                        + (event.value.map { " \(sanitized($0))" } ?? "")
+                        + (event.previous.map { " (was \(sanitized($0)))" } ?? ""))
             }
         }
         context.out.flush()
@@ -98,6 +113,8 @@ let reviewLabelCommand = CommandSpec(
     options: [
         .flag("new-label", "Accept a label the model does not know yet"),
         .value("reviewer", "NAME", "Who answers (default: the login name)"),
+        .flag("adjudicate", "Settle a disputed case with this label"),
+        .value("note", "TEXT", "A note kept with the answer"),
     ],
     positionals: [
         PositionalSpec(name: "ID", help: "The case id"),
@@ -109,11 +126,16 @@ let reviewLabelCommand = CommandSpec(
         let desk = ReviewDesk(store: try context.openStore(), registry: context.registry)
         let answered = try desk.answer(
             caseID: id, label: label, reviewer: try reviewer(arguments),
-            allowNewLabel: arguments.flag("new-label"))
+            allowNewLabel: arguments.flag("new-label"), adjudicate: arguments.flag("adjudicate"),
+            note: arguments.value("note"))
+        let state =
+            answered.status == .answered
+            ? "" : answered.disputed ? "; the answers disagree, so it awaits adjudication"
+            : "; it needs more answers"
         context.out.line(
             "case \(answered.id): labelled \"\(sanitized(label))\" (the model suggested "
                 + "\"\(sanitized(answered.predicted))\" at \(probabilityText(answered.confidence)))"
-        )
+                + state)
         context.out.flush()
     })
 
@@ -129,7 +151,7 @@ let reviewSkipCommand = CommandSpec(
         context.out.flush()
     })
 
-private func caseID(_ arguments: ParsedArguments) throws -> Int64 {
+func caseID(_ arguments: ParsedArguments) throws -> Int64 {
     let text = arguments.positional(0) ?? ""
     guard let id = Int64(text), id > 0 else {
         throw UsageError("ID must be a case number, got '\(text)'", command: arguments.command)
@@ -138,7 +160,7 @@ private func caseID(_ arguments: ParsedArguments) throws -> Int64 {
 }
 
 /// The reviewer's name: `--reviewer`, else the login name.
-private func reviewer(_ arguments: ParsedArguments) throws -> String {
+func reviewer(_ arguments: ParsedArguments) throws -> String {
     if let name = arguments.value("reviewer") {
         guard !name.isEmpty, !name.contains(where: { $0.isNewline }) else {
             throw UsageError("option '--reviewer' needs a name", command: arguments.command)
@@ -182,6 +204,12 @@ func caseJSON(_ reviewCase: ReviewCase) -> [UInt8] {
         json.key("reviewer")
         json.value(reviewer)
     }
+    json.key("required_answers")
+    json.value(reviewCase.requiredAnswers)
+    json.key("disputed")
+    json.value(reviewCase.disputed)
+    json.key("priority")
+    json.value(reviewCase.priority)
     json.key("model")
     json.value(reviewCase.model)
     json.key("model_version")

@@ -155,3 +155,13 @@ func column(_ text: String, _ width: Int, right: Bool = false) -> String {
     let padding = String(repeating: " ", count: width - text.count)
     return right ? padding + text : text + padding
 }
+
+/// A moment as UTC date and time to the second: "2026-12-03 18:42:07".
+func timestamp(_ seconds: Double) -> String {
+    var time = time_t(seconds)
+    var parts = tm()
+    gmtime_r(&time, &parts)
+    func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+    return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) "
+        + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
+}
