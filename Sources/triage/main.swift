@@ -7,6 +7,7 @@ let commands: [CommandSpec] = [
     classifyCommand,
     evaluateCommand,
     splitCommand,
+    reviewCommand,
     reviewListCommand,
     reviewShowCommand,
     reviewLabelCommand,

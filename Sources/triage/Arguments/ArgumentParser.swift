@@ -35,6 +35,9 @@ struct ArgumentParser {
                     let consumed = try parseOption(
                         arguments, at: index, specs: globalOptions, into: &early, command: nil)
                 else {
+                    // A command that also heads a group (`review`) takes its own
+                    // options right after its name.
+                    if commands.contains(where: { $0.path == path }) { break }
                     let group = path.isEmpty ? "" : " \(path.joined(separator: " "))"
                     throw UsageError(
                         "unknown option '\(word)'; name a command first (see 'triage\(group) --help')",

@@ -27,8 +27,22 @@ struct HelpFormatter {
             text += "\nOptions:\n"
             for option in command.options { text += line(option) }
         }
+        let subcommands = commands.filter {
+            $0.path.count > command.path.count && $0.path.starts(with: command.path)
+        }
+        if !subcommands.isEmpty {
+            text += "\nCommands:\n"
+            for subcommand in subcommands {
+                text += line(
+                    subcommand.path.dropFirst(command.path.count).joined(separator: " "),
+                    subcommand.summary)
+            }
+        }
         text += "\nGlobal options:\n"
         for option in globalOptions { text += line(option) }
+        if !subcommands.isEmpty {
+            text += "\nRun '\(command.fullName) COMMAND --help' for a command's options.\n"
+        }
         return text
     }
 

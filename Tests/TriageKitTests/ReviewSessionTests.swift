@@ -1,0 +1,45 @@
+import Testing
+
+@testable import TriageKit
+
+/// How a reviewer finds labels and picks suggestions by number.
+@Suite struct ReviewSessionTests {
+    private let labels = [
+        "balance", "bill_balance", "book_flight", "card_declined", "flight_status",
+        "pay_bill", "transfer", "translate",
+    ]
+
+    @Test func searchRanksPrefixThenWordThenSubstring() {
+        // "bal": a prefix of balance, a word of bill_balance; nothing merely contains it.
+        #expect(ReviewSession.search("bal", in: labels) == ["balance", "bill_balance"])
+        // "fli": a prefix of flight_status, the start of a word in book_flight.
+        #expect(ReviewSession.search("fli", in: labels) == ["flight_status", "book_flight"])
+        // "ill": inside bill_balance and pay_bill, a prefix of neither.
+        #expect(ReviewSession.search("ill", in: labels) == ["bill_balance", "pay_bill"])
+        // "trans" begins two labels, which keep alphabetical order.
+        #expect(ReviewSession.search("TRANS", in: labels) == ["transfer", "translate"])
+    }
+
+    @Test func searchIgnoresCaseAndSeparators() {
+        #expect(ReviewSession.search("card declined", in: labels) == ["card_declined"])
+        #expect(ReviewSession.search("Pay-Bill", in: labels) == ["pay_bill"])
+        #expect(ReviewSession.search("", in: labels) == labels)
+        #expect(ReviewSession.search("zzz", in: labels).isEmpty)
+    }
+
+    @Test func choicesPutThePredictionSetFirst() {
+        var reviewCase = ReviewCase(
+            id: 1, model: "default", modelVersion: 1, input: "{}", text: "x", predicted: "a",
+            confidence: 0.5,
+            probabilities: [
+                LabelProbability(label: "a", probability: 0.5),
+                LabelProbability(label: "b", probability: 0.3),
+                LabelProbability(label: "c", probability: 0.2),
+            ],
+            reason: .setSize, status: .pending, answer: nil, reviewer: nil, timesDeferred: 1,
+            skips: 0, createdAt: 0, answeredAt: nil)
+        #expect(ReviewSession.choices(for: reviewCase) == ["a", "b", "c"])
+        reviewCase.predictionSet = ["c", "a"]
+        #expect(ReviewSession.choices(for: reviewCase) == ["c", "a", "b"])
+    }
+}
