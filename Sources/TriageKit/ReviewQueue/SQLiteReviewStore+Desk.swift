@@ -112,6 +112,9 @@ extension SQLiteReviewStore {
                 try insertAnswer(
                     caseID: item.caseID, reviewer: item.reviewer, label: item.label,
                     source: "import", at: item.answeredAt ?? now)
+                // Settle the importer's own claim as an answer does, so that
+                // `claimNext` never hands them back a case they have answered.
+                try deleteClaim(caseID: item.caseID, reviewer: item.reviewer)
                 try appendEvent(
                     caseID: item.caseID, kind: "imported", reviewer: item.reviewer,
                     value: item.label, previous: predicted, at: now)
