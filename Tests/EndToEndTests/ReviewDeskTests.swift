@@ -329,6 +329,30 @@ import Testing
         #expect(try next.jsonLines().first?["id"] as? Int == ids[1], "\(next.stdout)")
     }
 
+    @Test func anAdjudicatedCaseCannotBeReopenedByUndo() throws {
+        let triage = try TriageProcess()
+        try trainDeferringModel(triage)
+        let id = String(try enqueue(triage, ["set a timer for ten minutes"], overlap: 2)[0])
+        for (label, reviewer) in [("timer", "a"), ("translate", "b")] {
+            #expect(
+                try triage.run(["review", "label", id, label, "--reviewer", reviewer]).status == 0)
+        }
+        let settled = try triage.run([
+            "review", "label", id, "timer", "--reviewer", "c", "--adjudicate",
+        ])
+        #expect(settled.status == 0, "\(settled.stderr)")
+        let before = try queueState(triage, cases: [id])
+
+        // Undoing b's answer would reopen the case beside c's adjudication.
+        let undo = try triage.run(["review", "undo", "--reviewer", "b"])
+        #expect(undo.status == 1)
+        #expect(
+            undo.stderr
+                == "triage: error: case \(id) was settled by adjudication; b's answer to it "
+                + "can no longer be taken back\n")
+        #expect(try queueState(triage, cases: [id]) == before)
+    }
+
     // MARK: - Undo, overlap, disputes and adjudication, statistics, gold, export
 
     @Test func overlapDisputesUndoGoldStatisticsAndExport() throws {
