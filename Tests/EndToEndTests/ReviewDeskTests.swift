@@ -395,7 +395,7 @@ import Testing
         #expect(try triage.run(["review", "show", l2]).stdout.contains("(was translate)"))
         #expect(try label(l2, "timer", "alice").status == 0)
 
-        // bob agrees on two cases and closes them; on the other he disagrees.
+        // bob agrees on three cases and closes them; on the fourth he disagrees.
         #expect(try label(t1, "timer", "bob").status == 0)
         #expect(try show(t1)["status"] as? String == "answered")
         #expect(try show(t1)["answer"] as? String == "timer")
