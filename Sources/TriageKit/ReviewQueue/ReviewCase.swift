@@ -194,6 +194,8 @@ public protocol ReviewStore: AnyObject {
 
     /// Takes back a reviewer's latest answer; its case reopens and the reviewer holds
     /// it again. Returns the case, or `nil` when the reviewer has no answer to undo.
+    /// Throws `caseClosed`, changing nothing, when that case has since been settled
+    /// by adjudication.
     func undoLastAnswer(reviewer: String, lease: Double) throws -> ReviewCase?
 
     /// Adds a reviewer's note to a case's history.

@@ -112,6 +112,9 @@ extension SQLiteReviewStore {
                 try insertAnswer(
                     caseID: item.caseID, reviewer: item.reviewer, label: item.label,
                     source: "import", at: item.answeredAt ?? now)
+                // Settle the importer's own claim as an answer does, so that
+                // `claimNext` never hands them back a case they have answered.
+                try deleteClaim(caseID: item.caseID, reviewer: item.reviewer)
                 try appendEvent(
                     caseID: item.caseID, kind: "imported", reviewer: item.reviewer,
                     value: item.label, previous: predicted, at: now)
@@ -146,6 +149,19 @@ extension SQLiteReviewStore {
             let caseID = latest.int64(at: 1)
             let label = latest.string(at: 2)
             latest.reset()
+
+            // An adjudication settled the answers as they were; reopening the case
+            // would leave it standing beside answers it never saw.
+            let adjudicated = try database.statement(SQL.adjudications)
+            try adjudicated.bind(caseID, at: 1)
+            let settled = try adjudicated.step() && adjudicated.int64(at: 0) > 0
+            adjudicated.reset()
+            if settled {
+                throw TriageError(
+                    .caseClosed,
+                    "case \(caseID) was settled by adjudication; \(reviewer)'s answer to it "
+                        + "can no longer be taken back")
+            }
 
             // Remove it, reopen the case, and hand it back to the reviewer.
             try database.run(SQL.deleteAnswer, answerID)
@@ -354,6 +370,10 @@ extension SQL {
     static let latestAnswer = """
         SELECT a.id, a.case_id, a.label FROM answers a
         WHERE a.reviewer = ?1 AND a.source = 'review' ORDER BY a.at DESC, a.id DESC LIMIT 1
+        """
+
+    static let adjudications = """
+        SELECT count(*) FROM answers WHERE case_id = ?1 AND source = 'adjudication'
         """
 
     static let deleteAnswer = "DELETE FROM answers WHERE id = ?1"
