@@ -102,7 +102,14 @@ import Testing
         let training = manifest?["training"] as? [String: Any]
         let used =
             (training?["reviewed_cases"] as? [[String: Any]])?.compactMap { $0["id"] as? Int } ?? []
-        #expect(Set(used) == Set(answered.map { $0.0["case"] as! Int }))
+        // A tenth of the new answers is held back to judge the new version on.
+        let promotion = manifest?["promotion"] as? [String: Any]
+        let heldBack = promotion?["held_back_cases"] as? [Int] ?? []
+        #expect(heldBack.count == 2)
+        #expect(Set(heldBack).isDisjoint(with: used))
+        #expect(Set(used + heldBack) == Set(answered.map { $0.0["case"] as! Int }))
+        #expect(promotion?["champion"] as? Int == 1)
+        #expect(promotion?["promoted"] as? Bool == true)
         #expect((manifest?["labels"] as? [String])?.contains("oos") == true)
         #expect(manifest?["parent_version"] as? Int == 1)
 

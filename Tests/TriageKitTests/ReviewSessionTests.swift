@@ -43,3 +43,30 @@ import Testing
         #expect(ReviewSession.choices(for: reviewCase) == ["c", "a", "b"])
     }
 }
+
+/// Which label a retrain keeps for an input whose labels disagree.
+@Suite struct ConflictRuleTests {
+    @Test func latestKeepsTheFinalAnswer() {
+        let rule = Retrainer.ConflictRule.latest
+        #expect(rule.winner(trainingLabels: ["a", "a"], votes: ["b"], final: "b") == "b")
+    }
+
+    @Test func majorityCountsTrainingRowsAndEachReviewer() {
+        let rule = Retrainer.ConflictRule.majority
+        #expect(rule.winner(trainingLabels: ["a", "a"], votes: ["b"], final: "b") == "a")
+        #expect(rule.winner(trainingLabels: ["a"], votes: ["b", "b"], final: "b") == "b")
+        // A tie goes to the final answer.
+        #expect(rule.winner(trainingLabels: ["a"], votes: ["b"], final: "b") == "b")
+        // Reviewers split three ways after an adjudication: the adjudicated label.
+        #expect(rule.winner(trainingLabels: [], votes: ["x", "y", "z"], final: "z") == "z")
+        // Without the final answer among the most frequent, the first of them by name.
+        #expect(
+            rule.winner(trainingLabels: ["c", "d"], votes: ["c", "d", "e"], final: "e") == "c")
+    }
+
+    @Test func skipLeavesTheInputOut() {
+        #expect(
+            Retrainer.ConflictRule.skip.winner(trainingLabels: ["a"], votes: ["b"], final: "b")
+                == nil)
+    }
+}

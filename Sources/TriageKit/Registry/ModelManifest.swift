@@ -27,6 +27,9 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     public var training: Training
     /// Measured on the calibration split.
     public var metrics: Metrics
+    /// How a retrained version was judged against the version it was meant to
+    /// replace; `nil` for a version trained from files.
+    public var promotion: Promotion? = nil
 
     /// The fitted calibration map; only the method's own parameters are present.
     public struct Calibration: Codable, Sendable, Equatable {
@@ -102,6 +105,44 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     public struct ReviewedCase: Codable, Sendable, Equatable {
         public var id: Int64
         public var label: String
+    }
+
+    /// A challenger judged against its champion on the same held-out examples.
+    public struct Promotion: Codable, Sendable, Equatable {
+        /// The version that was current when this one was trained.
+        public var champion: Int
+        /// `always`, `if-better` or `never`.
+        public var rule: String
+        /// The metric compared, and how much worse the challenger may be on it.
+        public var metric: String
+        public var tolerance: Double
+        public var championScore: Double?
+        public var challengerScore: Double?
+        /// Where the held-out examples came from: evaluation files, and reviewed
+        /// cases held back from this version's training.
+        public var evaluationSources: [String]
+        public var evaluationExamples: Int
+        public var heldBackCases: [Int64]
+        public var promoted: Bool
+        public var reason: String
+
+        public init(
+            champion: Int, rule: String, metric: String, tolerance: Double,
+            championScore: Double?, challengerScore: Double?, evaluationSources: [String],
+            evaluationExamples: Int, heldBackCases: [Int64], promoted: Bool, reason: String
+        ) {
+            self.champion = champion
+            self.rule = rule
+            self.metric = metric
+            self.tolerance = tolerance
+            self.championScore = championScore
+            self.challengerScore = challengerScore
+            self.evaluationSources = evaluationSources
+            self.evaluationExamples = evaluationExamples
+            self.heldBackCases = heldBackCases
+            self.promoted = promoted
+            self.reason = reason
+        }
     }
 
     public struct Metrics: Codable, Sendable, Equatable {
