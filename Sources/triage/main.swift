@@ -20,6 +20,8 @@ let commands: [CommandSpec] = [
     reviewGoldCommand,
     reviewExportCommand,
     reviewImportCommand,
+    reviewRescoreCommand,
+    reviewReopenCommand,
     retrainCommand,
     recalibrateCommand,
     statsCommand,

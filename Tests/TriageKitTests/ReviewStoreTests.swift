@@ -47,7 +47,7 @@ import Testing
                 == deferred("a", predicted: "refund", confidence: 0.6)
                 .probabilities)
         #expect(merged.createdAt == before.createdAt)
-        #expect(try store.counts(model: nil) == [.pending: 1, .answered: 0])
+        #expect(try store.counts(model: nil) == [.pending: 1, .answered: 0, .autoResolved: 0])
         #expect(
             try store.eventRows() == [
                 EventRow(caseID: 1, kind: "deferred", value: "billing"),
@@ -109,7 +109,7 @@ import Testing
             error?.description
                 == "deferred input 2 of 2 has a confidence or probability that is not "
                 + "a finite number")
-        #expect(try store.counts(model: nil) == [.pending: 0, .answered: 0])
+        #expect(try store.counts(model: nil) == [.pending: 0, .answered: 0, .autoResolved: 0])
     }
 
     @Test(arguments: Storage.allCases)
@@ -118,7 +118,10 @@ import Testing
         let batch = (0..<20_000).map { deferred("input \($0)", confidence: 0.5) }
         let ids = try store.enqueue(batch)
         #expect(ids == Array(1...20_000))
-        #expect(try store.counts(model: "tickets") == [.pending: 20_000, .answered: 0])
+        #expect(
+            try store.counts(model: "tickets") == [
+                .pending: 20_000, .answered: 0, .autoResolved: 0,
+            ])
         #expect(try store.integer("SELECT count(*) FROM events") == 20_000)
     }
 
@@ -185,14 +188,16 @@ import Testing
     @Test(arguments: Storage.allCases)
     func countsByStatusAndModel(storage: Storage) throws {
         let store = try StoreFixture(storage).store
-        #expect(try store.counts(model: nil) == [.pending: 0, .answered: 0])
+        #expect(try store.counts(model: nil) == [.pending: 0, .answered: 0, .autoResolved: 0])
         _ = try store.enqueue([deferred("a"), deferred("b"), deferred("c", model: "mail")])
         try store.answer(caseID: 1, label: "billing", reviewer: "ana")
 
-        #expect(try store.counts(model: nil) == [.pending: 2, .answered: 1])
-        #expect(try store.counts(model: "tickets") == [.pending: 1, .answered: 1])
-        #expect(try store.counts(model: "mail") == [.pending: 1, .answered: 0])
-        #expect(try store.counts(model: "nothing") == [.pending: 0, .answered: 0])
+        #expect(try store.counts(model: nil) == [.pending: 2, .answered: 1, .autoResolved: 0])
+        #expect(
+            try store.counts(model: "tickets") == [.pending: 1, .answered: 1, .autoResolved: 0])
+        #expect(try store.counts(model: "mail") == [.pending: 1, .answered: 0, .autoResolved: 0])
+        #expect(
+            try store.counts(model: "nothing") == [.pending: 0, .answered: 0, .autoResolved: 0])
     }
 
     // MARK: - Answering and skipping
@@ -311,7 +316,7 @@ import Testing
             #expect(error?.code == .store)
         }
         #expect(try store.eventRows() == [EventRow(caseID: 1, kind: "deferred", value: "billing")])
-        #expect(try store.counts(model: nil) == [.pending: 1, .answered: 0])
+        #expect(try store.counts(model: nil) == [.pending: 1, .answered: 0, .autoResolved: 0])
     }
 
     // MARK: - Schema and damage
@@ -320,7 +325,7 @@ import Testing
     func schemaVersionAndOwnerAreRecorded(storage: Storage) throws {
         let store = try StoreFixture(storage).store
         #expect(try store.database.userVersion() == ReviewQueueSchema.currentVersion)
-        #expect(ReviewQueueSchema.currentVersion == 3)
+        #expect(ReviewQueueSchema.currentVersion == 4)
         #expect(try store.database.applicationID() == 0x5452_4941)
         #expect(try store.integer("PRAGMA foreign_keys") == 1)
     }
@@ -349,7 +354,7 @@ import Testing
             try store.answer(caseID: 2, label: "refund", reviewer: "ana")
         }
         let reopened = try SQLiteReviewStore(path: folder.queuePath)
-        #expect(try reopened.counts(model: nil) == [.pending: 1, .answered: 1])
+        #expect(try reopened.counts(model: nil) == [.pending: 1, .answered: 1, .autoResolved: 0])
         #expect(try reopened.database.userVersion() == ReviewQueueSchema.currentVersion)
         #expect(try reopened.text("PRAGMA journal_mode") == "wal")
         #expect(try reopened.enqueue([deferred("c")]) == [3])
@@ -367,7 +372,7 @@ import Testing
         #expect(
             error?.description
                 == "\(folder.queuePath): the review queue has schema version 99, but this "
-                + "Triage knows versions up to 3; open it with the newer Triage that "
+                + "Triage knows versions up to 4; open it with the newer Triage that "
                 + "wrote it")
     }
 
@@ -477,7 +482,7 @@ import Testing
 
         // Once the lock is gone, nothing has changed.
         try holder.execute("ROLLBACK")
-        #expect(try store.counts(model: nil) == [.pending: 1, .answered: 0])
+        #expect(try store.counts(model: nil) == [.pending: 1, .answered: 0, .autoResolved: 0])
         #expect(try store.reviewCase(id: id).status == .pending)
         #expect(try store.eventRows().count == 1)
     }
@@ -508,7 +513,7 @@ import Testing
         let store = try SQLiteReviewStore(path: path)
         #expect(
             try store.counts(model: nil)
-                == [.pending: 2 * batches * unique + shared, .answered: 0])
+                == [.pending: 2 * batches * unique + shared, .answered: 0, .autoResolved: 0])
         let common = try store.pendingCases(model: nil, limit: nil)
             .filter { $0.text.hasPrefix("shared") }
         #expect(common.count == shared)
@@ -535,7 +540,7 @@ import Testing
 
         // Opening it with this Triage migrates it; the old case reads back without a set.
         let store = try SQLiteReviewStore(path: folder.queuePath)
-        #expect(try store.database.userVersion() == 3)
+        #expect(try store.database.userVersion() == ReviewQueueSchema.currentVersion)
         let old = try store.reviewCase(id: 1)
         #expect(old.text == "hi")
         #expect(old.predictionSet == nil)

@@ -19,6 +19,10 @@ public enum CaseStatus: String, Sendable, Codable, CaseIterable {
     case pending
     /// Answered by a person; the answer can feed the next model.
     case answered
+    /// Decided by a model version made current after the case was deferred; the
+    /// case's `modelVersion` and `predicted` say which version and what it decided.
+    /// Not a person's answer, so no model learns from it; a person can reopen it.
+    case autoResolved = "auto_resolved"
 }
 
 /// A label and its calibrated probability.
@@ -209,6 +213,66 @@ public protocol ReviewStore: AnyObject {
 
     /// A case's history, oldest first.
     func events(caseID: Int64) throws -> [CaseEvent]
+
+    /// Cases a model version made current may now decide on its own: pending cases
+    /// of the model that no one has answered, claimed, disputed or reopened, that are
+    /// not gold cases or audits; and cases another version resolved automatically.
+    /// Cases last scored by `version` itself are left out.
+    func rescoringCandidates(model: String, version: Int) throws -> [ReviewCase]
+
+    /// Applies a model version's verdicts on rescoring candidates, all in one
+    /// transaction. A case that has changed since it was read (answered, claimed,
+    /// reopened) is left alone.
+    func applyRescoring(_ verdicts: [RescoredCase]) throws -> RescoringSummary
+
+    /// Returns an automatically resolved case to the pending queue; later rescoring
+    /// leaves it to people.
+    ///
+    /// - Throws: `caseNotFound`; `caseClosed` when the case was not auto-resolved.
+    @discardableResult
+    func reopen(caseID: Int64, reviewer: String) throws -> ReviewCase
+}
+
+/// A model version's new verdict on a queued case.
+public struct RescoredCase: Sendable, Equatable {
+    public var caseID: Int64
+    public var modelVersion: Int
+    public var predicted: String
+    public var confidence: Double
+    public var probabilities: [LabelProbability]
+    /// Why the version would defer the input; `nil` when it decides it on its own.
+    public var reason: DeferralReason?
+    public var predictionSet: [String]?
+
+    public init(
+        caseID: Int64, modelVersion: Int, predicted: String, confidence: Double,
+        probabilities: [LabelProbability], reason: DeferralReason?,
+        predictionSet: [String]? = nil
+    ) {
+        self.caseID = caseID
+        self.modelVersion = modelVersion
+        self.predicted = predicted
+        self.confidence = confidence
+        self.probabilities = probabilities
+        self.reason = reason
+        self.predictionSet = predictionSet
+    }
+}
+
+/// What rescoring did to the queue.
+public struct RescoringSummary: Sendable, Equatable, Codable {
+    /// Pending cases the version decided, now closed as auto-resolved.
+    public var resolved = 0
+    /// Cases another version had resolved that this one also decides.
+    public var kept = 0
+    /// Cases another version had resolved that this one would defer: pending again.
+    public var reopened = 0
+    /// Pending cases still deferred, now showing this version's suggestions.
+    public var stillPending = 0
+    /// Cases that changed while rescoring ran, left as they were.
+    public var unchanged = 0
+
+    public init() {}
 }
 
 /// The order reviewers get cases in.
@@ -266,7 +330,10 @@ public struct AnswerRecord: Sendable, Equatable {
 /// One entry of a case's append-only history.
 public struct CaseEvent: Sendable, Equatable {
     /// `deferred`, `redeferred`, `claimed`, `released`, `answered`, `disputed`,
-    /// `adjudicated`, `undone`, `skipped`, `noted`, `gold` or `imported`.
+    /// `adjudicated`, `undone`, `skipped`, `noted`, `gold` or `imported`; after a
+    /// model version becomes current, `auto_resolved`, `auto_reopened` or `rescored`
+    /// (with the version as `reviewer`); `reopened` when a person reopens an
+    /// auto-resolved case.
     public var kind: String
     public var reviewer: String?
     public var value: String?

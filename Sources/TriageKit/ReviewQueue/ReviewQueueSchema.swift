@@ -142,6 +142,73 @@ enum ReviewQueueSchema {
             SELECT RAISE(ABORT, 'review events are append-only');
         END;
         """,
+
+        // 4: cases a newly current model version decides on its own ('auto_resolved',
+        // `model_version` naming that version), which needs the status check rebuilt;
+        // and each version's traffic per day, with the histogram of its confidences.
+        """
+        CREATE TABLE cases_rebuilt (
+            id INTEGER PRIMARY KEY,
+            model TEXT NOT NULL,
+            model_version INTEGER NOT NULL,
+            input TEXT NOT NULL,
+            text TEXT NOT NULL,
+            predicted TEXT NOT NULL,
+            confidence REAL NOT NULL,
+            probabilities TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'answered', 'auto_resolved')),
+            answer TEXT,
+            reviewer TEXT,
+            times_deferred INTEGER NOT NULL DEFAULT 1,
+            skips INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            answered_at REAL,
+            prediction_set TEXT,
+            required_answers INTEGER NOT NULL DEFAULT 1,
+            priority REAL NOT NULL DEFAULT 0,
+            gold TEXT,
+            disputed INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (model, input),
+            CHECK ((status = 'answered') = (answer IS NOT NULL))
+        );
+        INSERT INTO cases_rebuilt (
+            id, model, model_version, input, text, predicted, confidence, probabilities,
+            reason, status, answer, reviewer, times_deferred, skips, created_at, updated_at,
+            answered_at, prediction_set, required_answers, priority, gold, disputed)
+        SELECT
+            id, model, model_version, input, text, predicted, confidence, probabilities,
+            reason, status, answer, reviewer, times_deferred, skips, created_at, updated_at,
+            answered_at, prediction_set, required_answers, priority, gold, disputed
+        FROM cases;
+        DROP TABLE cases;
+        ALTER TABLE cases_rebuilt RENAME TO cases;
+        CREATE INDEX cases_pending_by_model
+            ON cases (model, skips, confidence, id) WHERE status = 'pending';
+        CREATE INDEX cases_answered_by_model
+            ON cases (model, answered_at, id) WHERE status = 'answered';
+
+        CREATE TABLE traffic (
+            model TEXT NOT NULL,
+            model_version INTEGER NOT NULL,
+            day TEXT NOT NULL,
+            inputs INTEGER NOT NULL DEFAULT 0,
+            deferred INTEGER NOT NULL DEFAULT 0,
+            audited INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (model, model_version, day)
+        );
+
+        CREATE TABLE traffic_confidence (
+            model TEXT NOT NULL,
+            model_version INTEGER NOT NULL,
+            day TEXT NOT NULL,
+            bin INTEGER NOT NULL,
+            inputs INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (model, model_version, day, bin)
+        );
+        """,
     ]
 
     /// Brings the database up to the version `steps` reach, each step in its own
@@ -163,20 +230,37 @@ enum ReviewQueueSchema {
         try checkOwner(database, version: found, known: steps.count)
         guard found < steps.count else { return }
 
-        // Apply the missing steps one transaction at a time.
+        // Apply the missing steps one transaction at a time. A step may rebuild a
+        // table, which foreign keys would refuse midway (dropping the old table
+        // orphans its references until the new one takes its name), so they are off
+        // while steps run and checked before each step commits. SQLite ignores the
+        // pragma inside a transaction, hence outside.
+        try database.execute("PRAGMA foreign_keys = OFF")
+        defer { try? database.execute("PRAGMA foreign_keys = ON") }
         for (index, sql) in steps.enumerated() where index >= found {
             let target = index + 1
             try database.transaction {
                 let version = try database.userVersion()
                 guard version < target else { return }
-                try database.execute(
-                    sql, what: "cannot upgrade \(database.name) to schema version \(target)")
+                let what = "cannot upgrade \(database.name) to schema version \(target)"
+                try database.execute(sql, what: what)
+                try checkForeignKeys(database, what: what)
                 try database.setApplicationID(applicationID)
                 try database.setUserVersion(target)
             }
             logger.debug(
                 "migrated review queue",
                 ["store.path": database.path, "schema.version": "\(target)"])
+        }
+    }
+
+    /// Throws when a row refers to a row that does not exist.
+    private static func checkForeignKeys(_ database: SQLiteDatabase, what: String) throws {
+        let check = try database.prepare("PRAGMA foreign_key_check")
+        if try check.step() {
+            throw TriageError(
+                .store, "\(what): table \(check.string(at: 0)) refers to missing rows",
+                at: SourceLocation(file: database.path))
         }
     }
 

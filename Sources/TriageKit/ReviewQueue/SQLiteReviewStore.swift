@@ -325,6 +325,10 @@ public final class SQLiteReviewStore: ReviewStore {
             return predicted
         case .answered:
             throw TriageError.caseClosed(caseID)
+        case .autoResolved:
+            throw TriageError(
+                .caseClosed, "case \(caseID) was resolved automatically by a newer model",
+                remedy: "reopen it with `triage review reopen \(caseID)` to answer it")
         case nil:
             throw TriageError.damagedCase(caseID, field: "a status", path: path)
         }
@@ -409,7 +413,7 @@ public final class SQLiteReviewStore: ReviewStore {
         return labels
     }
 
-    private func encodeProbabilities(_ probabilities: [LabelProbability]) throws -> String {
+    func encodeProbabilities(_ probabilities: [LabelProbability]) throws -> String {
         do {
             return try json.encode(probabilities)
         } catch {
@@ -496,7 +500,6 @@ enum SQL {
         SELECT \(caseColumns) FROM cases WHERE status = 'answered' AND model = ?1
         ORDER BY answered_at, id
         """
-
 
     static let skipCase = "UPDATE cases SET skips = skips + 1, updated_at = ?2 WHERE id = ?1"
 

@@ -181,6 +181,22 @@ extension String: SQLiteBindable {
     }
 }
 
+extension Int: SQLiteBindable {
+    func bind(to statement: SQLiteStatement, at index: Int32) throws {
+        try statement.bind(self, at: index)
+    }
+}
+
+extension Optional: SQLiteBindable where Wrapped: SQLiteBindable {
+    func bind(to statement: SQLiteStatement, at index: Int32) throws {
+        if let value = self {
+            try value.bind(to: statement, at: index)
+        } else {
+            try statement.bindNull(at: index)
+        }
+    }
+}
+
 extension SQLiteDatabase {
     /// Runs a cached statement that returns no rows, with its parameters in order.
     func run(_ sql: String, _ values: any SQLiteBindable...) throws {

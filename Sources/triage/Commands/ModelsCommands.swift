@@ -95,6 +95,7 @@ let modelsPromoteCommand = CommandSpec(
             "model \(name): version \(version) is current"
                 + (previous.map { $0 == version ? " (it already was)" : " (was \($0))" } ?? ""))
         context.out.flush()
+        if previous != version { rescoreAfterPromotion(name: name, context: context) }
     })
 
 let modelsRollbackCommand = CommandSpec(
@@ -112,6 +113,7 @@ let modelsRollbackCommand = CommandSpec(
         try registry.setCurrent(name, version: previous)
         context.out.line("model \(name): version \(previous) is current (was \(current))")
         context.out.flush()
+        rescoreAfterPromotion(name: name, context: context)
     })
 
 let modelsShowCommand = CommandSpec(

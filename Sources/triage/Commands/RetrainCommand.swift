@@ -113,7 +113,10 @@ let retrainCommand = CommandSpec(
                         + "\(version) is kept for inspection (\(judgement.reason))")
         }
         out.flush()
-        if judgement.promote { warnIfNoThreshold(manifest, context) }
+        if judgement.promote {
+            warnIfNoThreshold(manifest, context)
+            rescoreAfterPromotion(name: name, context: context)
+        }
     })
 
 /// The champion–challenger options, checked.

@@ -41,8 +41,10 @@ let reviewListCommand = CommandSpec(
                         + (reviewCase.skips > 0 ? "  (skipped)" : ""))
             }
             let counts = try store.counts(model: arguments.value("model"))
+            let resolved = counts[.autoResolved] ?? 0
             context.note(
-                "triage: \(counts[.pending] ?? 0) pending, \(counts[.answered] ?? 0) answered")
+                "triage: \(counts[.pending] ?? 0) pending, \(counts[.answered] ?? 0) answered"
+                    + (resolved > 0 ? ", \(resolved) auto-resolved by a newer model" : ""))
         }
         context.out.flush()
     })
@@ -70,6 +72,11 @@ let reviewShowCommand = CommandSpec(
             out.line("model     \(reviewCase.model) version \(reviewCase.modelVersion)")
             out.line(
                 "reason    \(reviewCase.reason.rawValue), deferred \(reviewCase.timesDeferred)×")
+            if reviewCase.status == .autoResolved {
+                out.line(
+                    "resolved  \(sanitized(reviewCase.predicted)) by model version "
+                        + "\(reviewCase.modelVersion), without a person")
+            }
             if let answer = reviewCase.answer {
                 out.line(
                     "answer    \(sanitized(answer))"
@@ -98,10 +105,12 @@ let reviewShowCommand = CommandSpec(
             out.line("history")
             for event in history {
                 out.line(
-                    "  \(timestamp(event.at))  \(column(event.kind, 11)) "
-                        + column(event.reviewer.map { sanitized($0) } ?? "", 14)
+                    "  \(timestamp(event.at))  \(column(event.kind, 13)) "
+                        + column(event.reviewer.map { sanitized($0) } ?? "", 16)
                         + (event.value.map { " \(sanitized($0))" } ?? "")
-                        + (event.previous.map { " (was \(sanitized($0)))" } ?? ""))
+                        + (event.previous.flatMap {
+                            $0 == event.value ? nil : " (was \(sanitized($0)))"
+                        } ?? ""))
             }
         }
         context.out.flush()
@@ -130,8 +139,10 @@ let reviewLabelCommand = CommandSpec(
             note: arguments.value("note"))
         let state =
             answered.status == .answered
-            ? "" : answered.disputed ? "; the answers disagree, so it awaits adjudication"
-            : "; it needs more answers"
+            ? ""
+            : answered.disputed
+                ? "; the answers disagree, so it awaits adjudication"
+                : "; it needs more answers"
         context.out.line(
             "case \(answered.id): labelled \"\(sanitized(label))\" (the model suggested "
                 + "\"\(sanitized(answered.predicted))\" at \(probabilityText(answered.confidence)))"

@@ -35,13 +35,10 @@ let statsCommand = CommandSpec(
                 var answered: Int
                 var audits: AuditEstimate
             }
-            let encoder = JSONEncoder()
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.outputFormatting = [.sortedKeys]
-            let stats = Stats(
-                model: name, version: manifest.version, pending: pending.count,
-                pendingByReason: byReason, answered: answered.count, audits: audits)
-            context.out.write(Array(try encoder.encode(stats)) + [0x0a])
+            try context.out.jsonLine(
+                Stats(
+                    model: name, version: manifest.version, pending: pending.count,
+                    pendingByReason: byReason, answered: answered.count, audits: audits))
         } else {
             let out = context.out
             out.line(

@@ -96,6 +96,7 @@ func publishAndReport(
     }
     context.out.flush()
     warnIfNoThreshold(manifest, context)
+    rescoreAfterPromotion(name: name, context: context)
 }
 
 /// Splits a comma-separated list of column names.

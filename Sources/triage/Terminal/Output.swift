@@ -1,3 +1,4 @@
+import FoundationEssentials
 @preconcurrency import Glibc
 import TriageKit
 
@@ -164,4 +165,14 @@ func timestamp(_ seconds: Double) -> String {
     func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
     return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) "
         + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
+}
+
+extension Output {
+    /// Writes a value as one line of JSON with snake_case keys, sorted.
+    func jsonLine<Value: Encodable>(_ value: Value) throws {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        write(Array(try encoder.encode(value)) + [0x0a])
+    }
 }
