@@ -6,7 +6,7 @@ import Testing
 /// does, and how people undo it.
 @Suite struct RescoringTests {
     /// A verdict of version `version` on case `id`: decided when `reason` is `nil`.
-    private func verdict(
+    func verdict(
         _ id: Int64, version: Int = 2, label: String = "refund", confidence: Double = 0.97,
         reason: DeferralReason? = nil
     ) -> RescoredCase {
@@ -138,5 +138,21 @@ import Testing
         #expect(throws: TriageError.self) { try store.reopen(caseID: ids[0], reviewer: "ana") }
         try store.answer(caseID: ids[0], label: "refund", reviewer: "ana", adjudicate: false)
         #expect(try store.reviewCase(id: ids[0]).status == .answered)
+    }
+}
+
+extension RescoringTests {
+    @Test(arguments: Storage.allCases)
+    func deferringAnAutoResolvedInputAgainReopensIt(storage: Storage) throws {
+        let store = try StoreFixture(storage).store
+        let ids = try store.enqueue([deferred("a")])
+        _ = try store.applyRescoring([verdict(ids[0])])
+
+        let again = try store.enqueue([deferred("a", version: 3, predicted: "billing")])
+        #expect(again == ids)
+        let reopened = try store.reviewCase(id: ids[0])
+        #expect(reopened.status == .pending)
+        #expect(reopened.modelVersion == 3 && reopened.predicted == "billing")
+        #expect(reopened.timesDeferred == 2)
     }
 }

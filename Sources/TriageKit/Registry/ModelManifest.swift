@@ -157,6 +157,36 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         public var coverage: Double
         /// Accuracy of those decisions; `nil` when there are none.
         public var automatedAccuracy: Double?
+        /// Calibrated confidences of the calibration split in ``ConfidenceDrift``'s
+        /// bins, the reference traffic is compared with; `nil` in versions written
+        /// before Triage kept it.
+        public var confidenceHistogram: [Int]? = nil
+
+        /// The figures of calibrated probabilities against the calibration split's
+        /// targets (-1 for a label the model does not know), beside the raw ones.
+        public static func measure(
+            raw: [Double], calibrated: [Double], classCount: Int, targets: [Int32],
+            deferral report: DeferralReport
+        ) -> Metrics {
+            let before = ScoredPredictions(
+                probabilities: raw, classCount: classCount, targets: targets)
+            let after = ScoredPredictions(
+                probabilities: calibrated, classCount: classCount, targets: targets)
+            return Metrics(
+                accuracy: after.accuracy,
+                calibrationErrorBefore: CalibrationMetrics.expectedCalibrationError(
+                    confidences: before.confidences, correct: before.correct),
+                calibrationError: CalibrationMetrics.expectedCalibrationError(
+                    confidences: after.confidences, correct: after.correct),
+                negativeLogLikelihoodBefore: CalibrationMetrics.negativeLogLikelihood(
+                    probabilities: raw, classCount: classCount, targets: targets),
+                negativeLogLikelihood: CalibrationMetrics.negativeLogLikelihood(
+                    probabilities: calibrated, classCount: classCount, targets: targets),
+                brierScore: CalibrationMetrics.brierScore(
+                    probabilities: calibrated, classCount: classCount, targets: targets),
+                coverage: report.coverage, automatedAccuracy: report.automatedAccuracy,
+                confidenceHistogram: ConfidenceDrift.histogram(after.confidences))
+        }
     }
 }
 

@@ -151,7 +151,13 @@ public protocol ReviewStore: AnyObject {
     /// one's case id in order. An input that already has a case for the same model
     /// joins it: the id is the existing one, its deferral count goes up and, while it
     /// is still pending, its prediction is replaced by the newer one.
-    func enqueue(_ cases: [NewCase]) throws -> [Int64]
+    ///
+    /// - Parameter traffic: the batch the cases came from, added to the day's traffic
+    ///   counts in the same transaction.
+    func enqueue(_ cases: [NewCase], traffic: TrafficCount?) throws -> [Int64]
+
+    /// A model's traffic per version and day, oldest day first.
+    func traffic(model: String) throws -> [TrafficRecord]
 
     /// One case by id; throws `caseNotFound` when there is none.
     func reviewCase(id: Int64) throws -> ReviewCase
@@ -231,6 +237,49 @@ public protocol ReviewStore: AnyObject {
     /// - Throws: `caseNotFound`; `caseClosed` when the case was not auto-resolved.
     @discardableResult
     func reopen(caseID: Int64, reviewer: String) throws -> ReviewCase
+}
+
+extension ReviewStore {
+    /// Adds deferred inputs as pending cases without counting traffic.
+    public func enqueue(_ cases: [NewCase]) throws -> [Int64] {
+        try enqueue(cases, traffic: nil)
+    }
+}
+
+/// A batch of classified inputs, counted for statistics over time.
+public struct TrafficCount: Sendable, Equatable {
+    public var model: String
+    public var modelVersion: Int
+    public var inputs: Int
+    /// Inputs deferred to people; audits are automated decisions and not counted.
+    public var deferred: Int
+    /// Automated decisions sampled for review.
+    public var audited: Int
+    /// The top calibrated probability of each input, in ``ConfidenceDrift``'s bins.
+    public var confidenceHistogram: [Int]
+
+    public init(
+        model: String, modelVersion: Int, inputs: Int, deferred: Int, audited: Int,
+        confidenceHistogram: [Int]
+    ) {
+        self.model = model
+        self.modelVersion = modelVersion
+        self.inputs = inputs
+        self.deferred = deferred
+        self.audited = audited
+        self.confidenceHistogram = confidenceHistogram
+    }
+}
+
+/// What one model version classified on one day.
+public struct TrafficRecord: Sendable, Equatable {
+    /// `YYYY-MM-DD`, UTC.
+    public var day: String
+    public var modelVersion: Int
+    public var inputs: Int
+    public var deferred: Int
+    public var audited: Int
+    public var confidenceHistogram: [Int]
 }
 
 /// A model version's new verdict on a queued case.
@@ -325,6 +374,8 @@ public struct AnswerRecord: Sendable, Equatable {
     public var gold: String?
     /// The case needed more than one answer.
     public var isOverlap: Bool
+    /// The model version whose suggestion the reviewer saw.
+    public var modelVersion: Int = 0
 }
 
 /// One entry of a case's append-only history.

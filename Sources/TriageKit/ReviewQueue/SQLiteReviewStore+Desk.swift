@@ -51,9 +51,12 @@ extension SQLiteReviewStore {
             if adjudicate {
                 guard state.disputed else {
                     throw TriageError(
-                        .caseClosed, "case \(caseID) is not disputed; answer it without adjudicating")
+                        .caseClosed,
+                        "case \(caseID) is not disputed; answer it without adjudicating")
                 }
-                try insertAnswer(caseID: caseID, reviewer: reviewer, label: label, source: "adjudication", at: now)
+                try insertAnswer(
+                    caseID: caseID, reviewer: reviewer, label: label, source: "adjudication",
+                    at: now)
                 try close(caseID: caseID, label: label, reviewer: reviewer, at: now)
                 try appendEvent(
                     caseID: caseID, kind: "adjudicated", reviewer: reviewer, value: label,
@@ -76,9 +79,12 @@ extension SQLiteReviewStore {
                 throw TriageError(
                     .caseClosed,
                     "case \(caseID) is claimed by \(state.claimHolder ?? "another reviewer")",
-                    remedy: "take the next case with `triage review next`, or wait for the claim to expire")
+                    remedy:
+                        "take the next case with `triage review next`, or wait for the claim to expire"
+                )
             }
-            try insertAnswer(caseID: caseID, reviewer: reviewer, label: label, source: "review", at: now)
+            try insertAnswer(
+                caseID: caseID, reviewer: reviewer, label: label, source: "review", at: now)
             try deleteClaim(caseID: caseID, reviewer: reviewer)
             try appendEvent(
                 caseID: caseID, kind: "answered", reviewer: reviewer, value: label,
@@ -103,7 +109,8 @@ extension SQLiteReviewStore {
                     if state.disputed || state.answeredByReviewer {
                         throw TriageError(
                             .caseClosed,
-                            "case \(item.caseID) is disputed or already answered by \(item.reviewer)")
+                            "case \(item.caseID) is disputed or already answered by \(item.reviewer)"
+                        )
                     }
                 } catch var error as TriageError {
                     error.message = "answer \(position + 1): " + error.message
@@ -118,7 +125,8 @@ extension SQLiteReviewStore {
                 try appendEvent(
                     caseID: item.caseID, kind: "imported", reviewer: item.reviewer,
                     value: item.label, previous: predicted, at: now)
-                try settle(caseID: item.caseID, required: state.required, reviewer: item.reviewer, at: now)
+                try settle(
+                    caseID: item.caseID, required: state.required, reviewer: item.reviewer, at: now)
             }
         }
     }
@@ -210,7 +218,8 @@ extension SQLiteReviewStore {
                     predicted: statement.string(at: 7),
                     isAudit: statement.string(at: 8) == DeferralReason.audit.rawValue,
                     gold: statement.optionalString(at: 9),
-                    isOverlap: statement.int64(at: 10) > 1))
+                    isOverlap: statement.int64(at: 10) > 1,
+                    modelVersion: Int(statement.int64(at: 11))))
         }
         return records
     }
@@ -388,7 +397,7 @@ extension SQL {
 
     static let answers = """
         SELECT a.case_id, c.model, c.text, a.label, a.reviewer, a.at, a.source, c.predicted,
-            c.reason, c.gold, c.required_answers
+            c.reason, c.gold, c.required_answers, c.model_version
         FROM answers a JOIN cases c ON c.id = a.case_id
         WHERE ?1 IS NULL OR c.model = ?1
         ORDER BY a.at, a.id

@@ -98,17 +98,21 @@ public final class SQLiteReviewStore: ReviewStore {
     /// `input` strings) joins it: the id is the existing one and its deferral count
     /// goes up. While that case is pending, its model version, prediction,
     /// confidence, probabilities and reason are replaced by the newer ones; once
-    /// answered they are kept. The same input twice in one batch behaves the same
+    /// answered they are kept. A case a model resolved on its own is deferred now,
+    /// so it is pending again with the newer prediction. The same input twice in one batch behaves the same
     /// way. Each input writes a `deferred` or `redeferred` event whose value is the
     /// label predicted this time.
+    ///
+    /// The batch's traffic, when given, is added to its model version's counts for
+    /// the day (UTC) in the same transaction.
     ///
     /// - Complexity: O(n log m) for n inputs and m stored cases; the statements are
     ///   compiled once per call.
     /// - Throws: `.invalidArgument` when a confidence or probability is not a finite
     ///   number, before anything is written; `.store` when the queue is locked past
     ///   the busy timeout or the write fails, and then nothing is added.
-    public func enqueue(_ cases: [NewCase]) throws -> [Int64] {
-        guard !cases.isEmpty else { return [] }
+    public func enqueue(_ cases: [NewCase], traffic: TrafficCount?) throws -> [Int64] {
+        guard !cases.isEmpty || traffic != nil else { return [] }
 
         // Check and encode before taking the write lock, so other writers wait less.
         var encoded: [String] = []
@@ -153,6 +157,7 @@ public final class SQLiteReviewStore: ReviewStore {
                     previous: nil, at: now, using: event)
                 ids.append(id)
             }
+            if let traffic { try count(traffic, at: now) }
             return ids
         }
         logger.debug("enqueued review cases", ["cases.count": "\(cases.count)"])
@@ -454,18 +459,20 @@ enum SQL {
 
     static let caseIDByInput = "SELECT id FROM cases WHERE model = ?1 AND input = ?2"
 
-    /// Counts a repeat deferral of case ?1 and, while it is pending, takes the newer
-    /// prediction. The other parameters are numbered as in ``insertCase``.
+    /// Counts a repeat deferral of case ?1 and, unless it is answered, takes the newer
+    /// prediction; a case a model had resolved on its own is pending again. The other
+    /// parameters are numbered as in ``insertCase``.
     static let joinCase = """
         UPDATE cases SET
             times_deferred = times_deferred + 1,
             updated_at = ?9,
-            model_version = CASE status WHEN 'pending' THEN ?2 ELSE model_version END,
-            predicted = CASE status WHEN 'pending' THEN ?5 ELSE predicted END,
-            confidence = CASE status WHEN 'pending' THEN ?6 ELSE confidence END,
-            probabilities = CASE status WHEN 'pending' THEN ?7 ELSE probabilities END,
-            reason = CASE status WHEN 'pending' THEN ?8 ELSE reason END,
-            prediction_set = CASE status WHEN 'pending' THEN ?10 ELSE prediction_set END,
+            status = CASE status WHEN 'auto_resolved' THEN 'pending' ELSE status END,
+            model_version = CASE status WHEN 'answered' THEN model_version ELSE ?2 END,
+            predicted = CASE status WHEN 'answered' THEN predicted ELSE ?5 END,
+            confidence = CASE status WHEN 'answered' THEN confidence ELSE ?6 END,
+            probabilities = CASE status WHEN 'answered' THEN probabilities ELSE ?7 END,
+            reason = CASE status WHEN 'answered' THEN reason ELSE ?8 END,
+            prediction_set = CASE status WHEN 'answered' THEN prediction_set ELSE ?10 END,
             required_answers = max(required_answers, ?11),
             priority = max(priority, ?12),
             gold = coalesce(?13, gold)

@@ -24,7 +24,8 @@ public struct Decision: Sendable, Equatable {
 /// feeds it batches from files or standard input, and a server can feed it request
 /// bodies. Deferred (and audited) inputs of a batch enter the queue in one
 /// transaction before the batch's decisions are returned, so a decision reported
-/// with a case always has it.
+/// with a case always has it; the same transaction adds the batch to the model
+/// version's traffic counts for statistics over time.
 public final class ClassificationSession {
     public let model: LoadedModel
     /// `nil` classifies without queueing (a dry run): no decision has a case.
@@ -89,10 +90,16 @@ public final class ClassificationSession {
                         ? decision.set.map { classifier.labels[$0] } : nil))
         }
 
-        // Queue the deferred and audited inputs, all or none.
-        if let store, !queued.isEmpty {
+        // Queue the deferred and audited inputs, all or none, and count the batch.
+        if let store {
             let manifest = model.manifest
             let columns = manifest.inputs.map(\.name)
+            let traffic = TrafficCount(
+                model: manifest.name, modelVersion: manifest.version, inputs: rows.count,
+                deferred: decisions.count { !$0.automated },
+                audited: decisions.count { $0.automated && $0.reason == .audit },
+                confidenceHistogram: ConfidenceDrift.histogram(
+                    scored.lazy.map { $0.ranked[0].probability }))
             let cases = queued.map { offset in
                 NewCase(
                     model: manifest.name, modelVersion: manifest.version,
@@ -106,7 +113,7 @@ public final class ClassificationSession {
                         $0.count == 1 ? nil : $0
                     }, requiredAnswers: requiredAnswers, priority: priority)
             }
-            let ids = try store.enqueue(cases)
+            let ids = try store.enqueue(cases, traffic: traffic)
             for (offset, id) in zip(queued, ids) { decisions[offset].caseID = id }
         }
 

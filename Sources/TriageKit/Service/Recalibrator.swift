@@ -56,10 +56,6 @@ public enum Recalibrator {
 
         // The new version: everything as before but calibration and its figures.
         let raw = Softmax.probabilities(logits, classCount: classifier.labels.count, temperature: 1)
-        let before = ScoredPredictions(
-            probabilities: raw, classCount: classifier.labels.count, targets: targets)
-        let after = ScoredPredictions(
-            probabilities: calibrated, classCount: classifier.labels.count, targets: targets)
         var manifest = current.manifest
         manifest.createdAt = Date.now.formatted(.iso8601)
         manifest.parentVersion = current.manifest.version
@@ -68,19 +64,9 @@ public enum Recalibrator {
         manifest.training.calibrationSource =
             "\(audits.count) answered audits of version \(current.manifest.version)"
         manifest.training.calibrationExamples = audits.count
-        manifest.metrics = ModelManifest.Metrics(
-            accuracy: after.accuracy,
-            calibrationErrorBefore: CalibrationMetrics.expectedCalibrationError(
-                confidences: before.confidences, correct: before.correct),
-            calibrationError: CalibrationMetrics.expectedCalibrationError(
-                confidences: after.confidences, correct: after.correct),
-            negativeLogLikelihoodBefore: CalibrationMetrics.negativeLogLikelihood(
-                probabilities: raw, classCount: classifier.labels.count, targets: targets),
-            negativeLogLikelihood: CalibrationMetrics.negativeLogLikelihood(
-                probabilities: calibrated, classCount: classifier.labels.count, targets: targets),
-            brierScore: CalibrationMetrics.brierScore(
-                probabilities: calibrated, classCount: classifier.labels.count, targets: targets),
-            coverage: report.coverage, automatedAccuracy: report.automatedAccuracy)
+        manifest.metrics = .measure(
+            raw: raw, calibrated: calibrated, classCount: classifier.labels.count,
+            targets: targets, deferral: report)
 
         let trainingData = try registry.storedData(
             name, version: current.manifest.version, file: ModelRegistry.trainingFile)

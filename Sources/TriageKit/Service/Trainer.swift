@@ -240,28 +240,13 @@ public enum Trainer {
             targets: calibrationTargets, classCount: labels.count)
         let raw = Softmax.probabilities(logits, classCount: labels.count, temperature: 1)
         let calibrated = calibrator.probabilities(logits, classCount: labels.count)
-        let before = ScoredPredictions(
-            probabilities: raw, classCount: labels.count, targets: calibrationTargets)
-        let after = ScoredPredictions(
-            probabilities: calibrated, classCount: labels.count, targets: calibrationTargets)
         let (rule, report) = try DeferralRule.fit(
             settings.deferral, probabilities: calibrated, classCount: labels.count,
             targets: calibrationTargets, familiarity: familiarity, labels: labels)
         for note in report.notes { observe(.note(note)) }
-
-        let metrics = ModelManifest.Metrics(
-            accuracy: after.accuracy,
-            calibrationErrorBefore: CalibrationMetrics.expectedCalibrationError(
-                confidences: before.confidences, correct: before.correct),
-            calibrationError: CalibrationMetrics.expectedCalibrationError(
-                confidences: after.confidences, correct: after.correct),
-            negativeLogLikelihoodBefore: CalibrationMetrics.negativeLogLikelihood(
-                probabilities: raw, classCount: labels.count, targets: calibrationTargets),
-            negativeLogLikelihood: CalibrationMetrics.negativeLogLikelihood(
-                probabilities: calibrated, classCount: labels.count, targets: calibrationTargets),
-            brierScore: CalibrationMetrics.brierScore(
-                probabilities: calibrated, classCount: labels.count, targets: calibrationTargets),
-            coverage: report.coverage, automatedAccuracy: report.automatedAccuracy)
+        let metrics = ModelManifest.Metrics.measure(
+            raw: raw, calibrated: calibrated, classCount: labels.count,
+            targets: calibrationTargets, deferral: report)
 
         let elapsed = started.duration(to: .now)
         let seconds =

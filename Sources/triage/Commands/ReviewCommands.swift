@@ -103,10 +103,13 @@ let reviewShowCommand = CommandSpec(
             let history = try store.events(caseID: reviewCase.id)
             out.line("")
             out.line("history")
+            // Columns as wide as their longest entry, never narrower than usual.
+            let kindWidth = max(11, history.map(\.kind.count).max() ?? 0)
+            let whoWidth = max(14, history.compactMap { $0.reviewer?.count }.max() ?? 0)
             for event in history {
                 out.line(
-                    "  \(timestamp(event.at))  \(column(event.kind, 13)) "
-                        + column(event.reviewer.map { sanitized($0) } ?? "", 16)
+                    "  \(timestamp(event.at))  \(column(event.kind, kindWidth)) "
+                        + column(event.reviewer.map { sanitized($0) } ?? "", whoWidth)
                         + (event.value.map { " \(sanitized($0))" } ?? "")
                         + (event.previous.flatMap {
                             $0 == event.value ? nil : " (was \(sanitized($0)))"
