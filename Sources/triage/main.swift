@@ -25,6 +25,7 @@ let commands: [CommandSpec] = [
     statsCommand,
     modelsListCommand,
     modelsShowCommand,
+    modelsDiffCommand,
     modelsPromoteCommand,
     modelsRollbackCommand,
 ]
