@@ -72,9 +72,15 @@ private func printDiff(_ diff: ManifestDiff, current: Int?, to out: Output) {
     out.line("")
     printSettings(diff.settings, to: out)
     out.line("")
+    // The split is the same when it came from the same place and no file changed: a
+    // stratified hold-out is drawn from the training files themselves.
+    let data = diff.data
+    let sameSplit =
+        !data.calibrationSource.changed && !data.calibrationExamples.changed
+        && data.sourcesAdded.isEmpty && data.sourcesRemoved.isEmpty
+        && data.sourcesChanged.isEmpty
     printMetrics(
-        diff.metrics, versions: (diff.a.version, diff.b.version),
-        sameSplit: !diff.data.calibrationSource.changed, to: out)
+        diff.metrics, versions: (diff.a.version, diff.b.version), sameSplit: sameSplit, to: out)
 }
 
 private func printData(_ data: ManifestDiff.DataChanges, to out: Output) {
