@@ -27,6 +27,7 @@ let commands: [CommandSpec] = [
     statsCommand,
     modelsListCommand,
     modelsShowCommand,
+    modelsDiffCommand,
     modelsPromoteCommand,
     modelsRollbackCommand,
 ]

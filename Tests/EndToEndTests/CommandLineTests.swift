@@ -6,6 +6,7 @@ import Testing
     @Test(arguments: [
         ["train"], ["classify"], ["review", "list"], ["review", "show"], ["review", "label"],
         ["review", "skip"], ["retrain"], ["evaluate"], ["models", "list"], ["models", "show"],
+        ["models", "diff"],
     ])
     func everyCommandHasHelp(command: [String]) throws {
         let result = try TriageProcess().run(command + ["--help"])
