@@ -263,8 +263,18 @@ extension ModelManifest {
     }
 
     private func metricChanges(to other: ModelManifest) throws -> [ManifestDiff.MetricChange] {
-        let metricsA = try ManifestValue(encoding: metrics).leaves()
-        let metricsB = try ManifestValue(encoding: other.metrics).leaves()
+        // Figures only: the confidence histogram is a reference for drift, not a
+        // figure to compare.
+        func figures(_ metrics: Metrics) throws -> [String: ManifestValue] {
+            try ManifestValue(encoding: metrics).leaves().filter {
+                switch $0.value {
+                case .number, .null: true
+                default: false
+                }
+            }
+        }
+        let metricsA = try figures(metrics)
+        let metricsB = try figures(other.metrics)
         return Set(metricsA.keys).union(metricsB.keys).sorted().map {
             ManifestDiff.MetricChange(name: $0, a: metricsA[$0]?.double, b: metricsB[$0]?.double)
         }
