@@ -112,6 +112,10 @@ import Testing
         #expect(promotion?["promoted"] as? Bool == true)
         #expect((manifest?["labels"] as? [String])?.contains("oos") == true)
         #expect(manifest?["parent_version"] as? Int == 1)
+        // The code that trained it: the version number and a checksum of the binary.
+        #expect(manifest?["triage_version"] as? String == "0.1.0")
+        let build = try #require(manifest?["triage_build"] as? String)
+        #expect(!build.isEmpty && build.allSatisfy(\.isHexDigit))
 
         // The loop closes: the answered inputs are now deferred less.
         let answeredTexts = answered.map { $0.1.text }.joined(separator: "\n") + "\n"

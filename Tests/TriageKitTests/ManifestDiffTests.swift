@@ -112,11 +112,15 @@ import Testing
         #expect(data.reviewedCasesRemoved == [ModelManifest.ReviewedCase(id: 1, label: "alarm")])
         #expect(data.answersChanged == [ManifestDiff.AnswerChange(id: 3, a: "alarm", b: "oos")])
         #expect(!data.isUnchanged)
-        #expect(diff.a == ManifestDiff.Version(version: 1, createdAt: "2026-12-01T10:00:00Z"))
+        #expect(
+            diff.a
+                == ManifestDiff.Version(
+                    version: 1, createdAt: "2026-12-01T10:00:00Z", code: "triage 0.1.0"))
         #expect(
             diff.b
                 == ManifestDiff.Version(
-                    version: 2, createdAt: "2026-12-02T10:00:00Z", parentVersion: 1))
+                    version: 2, createdAt: "2026-12-02T10:00:00Z", parentVersion: 1,
+                    code: "triage 0.1.0"))
     }
 
     @Test func settingsAreComparedFieldByFieldAndLabelsAsSets() throws {

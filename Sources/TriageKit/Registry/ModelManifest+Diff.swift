@@ -21,6 +21,8 @@ public struct ManifestDiff: Codable, Sendable, Equatable {
         public var createdAt: String
         /// The version it was retrained from, if any.
         public var parentVersion: Int?
+        /// The Triage that trained it: version number, and build where recorded.
+        public var code: String = ""
     }
 
     /// A figure in version A and in version B.
@@ -164,12 +166,18 @@ extension ModelManifest {
     /// as sets), the figures, and the promotion verdict.
     private static let notSettings: Set<String> = [
         "format", "name", "version", "created_at", "parent_version", "triage_version",
+        "triage_build",
         "labels", "metrics", "promotion",
     ]
 
     /// The fields under `training` that are settings; the others are data or results
     /// of the optimiser.
     private static let trainingSettings: Set<String> = ["seed", "label_column"]
+
+    /// "triage 0.1.0, build 5e1f…", or without the build where none was recorded.
+    var code: String {
+        "triage \(triageVersion)" + (triageBuild.map { ", build \($0)" } ?? "")
+    }
 
     /// What changed from this version to `other`.
     ///
@@ -184,10 +192,11 @@ extension ModelManifest {
         ManifestDiff(
             model: name,
             a: ManifestDiff.Version(
-                version: version, createdAt: createdAt, parentVersion: parentVersion),
+                version: version, createdAt: createdAt, parentVersion: parentVersion,
+                code: code),
             b: ManifestDiff.Version(
                 version: other.version, createdAt: other.createdAt,
-                parentVersion: other.parentVersion),
+                parentVersion: other.parentVersion, code: other.code),
             data: dataChanges(to: other),
             settings: try settingChanges(to: other),
             metrics: try metricChanges(to: other))

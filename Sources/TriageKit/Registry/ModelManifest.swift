@@ -16,6 +16,9 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     /// The version this one was retrained from, if any.
     public var parentVersion: Int?
     public var triageVersion: String
+    /// A checksum of the `triage` executable that wrote the version; `nil` in
+    /// versions written before Triage recorded it.
+    public var triageBuild: String? = nil
 
     public var labels: [String]
     /// The input columns, their kinds and what training learned about them.

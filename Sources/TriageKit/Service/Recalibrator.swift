@@ -59,6 +59,8 @@ public enum Recalibrator {
         var manifest = current.manifest
         manifest.createdAt = Date.now.formatted(.iso8601)
         manifest.parentVersion = current.manifest.version
+        manifest.triageVersion = TriageVersion.current
+        manifest.triageBuild = TriageVersion.build
         manifest.calibration = .init(calibrator)
         manifest.deferral = rule
         manifest.training.calibrationSource =

@@ -257,7 +257,8 @@ public enum Trainer {
         let manifest = ModelManifest(
             format: ModelManifest.currentFormat, name: "", version: 0,
             createdAt: Date.now.formatted(.iso8601), parentVersion: input.parentVersion,
-            triageVersion: TriageVersion.current, labels: labels,
+            triageVersion: TriageVersion.current, triageBuild: TriageVersion.build,
+            labels: labels,
             inputs: inputs, features: settings.features, learner: settings.learner,
             calibration: .init(calibrator),
             deferral: rule,
@@ -295,4 +296,12 @@ extension Trainer {
 /// The version of Triage, recorded in every model it writes.
 public enum TriageVersion {
     public static let current = "0.1.0"
+
+    /// The running program's build: a checksum of its executable, so that two
+    /// versions' manifests tell whether the same code trained them even when the
+    /// version number stayed the same. `nil` where the executable cannot be read.
+    public static let build: String? = {
+        guard let bytes = try? FileIO.read("/proc/self/exe") else { return nil }
+        return String(WeightsFile.checksum(bytes[...]), radix: 16)
+    }()
 }

@@ -64,8 +64,8 @@ private func printDiff(_ diff: ManifestDiff, current: Int?, to out: Output) {
         if let parent = side.parentVersion { notes.append("retrained from version \(parent)") }
         if side.version == current { notes.append("current") }
         out.line(
-            "  " + column("version \(side.version)", 12) + "created \(side.createdAt)"
-                + (notes.isEmpty ? "" : ", " + notes.joined(separator: ", ")))
+            "  " + column("version \(side.version)", 12) + "created \(side.createdAt) by "
+                + side.code + (notes.isEmpty ? "" : ", " + notes.joined(separator: ", ")))
     }
     out.line("")
     printData(diff.data, to: out)
