@@ -45,12 +45,19 @@ struct TriageProcess {
         packageRoot.appendingPathComponent("data").appendingPathComponent(path).path
     }
 
+    /// The folder every home of this test run lives in, removed when the run ends.
+    static let runFolder: URL = {
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("triage-e2e-\(ProcessInfo.processInfo.processIdentifier)")
+        atexit { try? FileManager.default.removeItem(at: TriageProcess.runFolder) }
+        return folder
+    }()
+
     let home: URL
 
     /// A fresh, empty home folder for models and the queue.
     init() throws {
-        home = FileManager.default.temporaryDirectory
-            .appendingPathComponent("triage-e2e-\(UUID().uuidString)")
+        home = Self.runFolder.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
     }
 
