@@ -138,8 +138,9 @@ struct TriageProcess {
 
 /// Small slices of the bundled CLINC150 data, so end-to-end tests train in seconds.
 enum Slices {
-    /// Rows of a CLINC150 CSV file whose label is in `labels`, at most `perLabel` each.
-    static func clinc(_ file: String, labels: Set<String>, perLabel: Int) throws -> [(
+    /// Rows of a CLINC150 CSV file whose label is in `labels` (every label when
+    /// `nil`), at most `perLabel` each, in file order.
+    static func clinc(_ file: String, labels: Set<String>?, perLabel: Int = .max) throws -> [(
         text: String, label: String
     )] {
         let text = try String(
@@ -148,7 +149,9 @@ enum Slices {
         var rows: [(String, String)] = []
         for line in text.split(whereSeparator: \.isNewline).dropFirst() {
             let (sentence, label) = try parse(String(line))
-            guard labels.contains(label), counts[label, default: 0] < perLabel else { continue }
+            guard labels?.contains(label) ?? true, counts[label, default: 0] < perLabel else {
+                continue
+            }
             counts[label, default: 0] += 1
             rows.append((sentence, label))
         }

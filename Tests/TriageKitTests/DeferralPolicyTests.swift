@@ -48,6 +48,22 @@ private enum Bundled {
         #expect(GuaranteedThreshold.minimumExamples(targetAccuracy: 0.9, confidence: 0.9) == 22)
     }
 
+    @Test func pointsTooFewCasesReachToPassAreSkippedNotFailed() {
+        // The first grid point (0.9999) is reached by 57 correct cases, too few to bound
+        // the error by 0.05 at confidence 0.95 (that takes 59); failing it would end the
+        // search before the 557 correct cases at 0.999 are tested.
+        let confidences =
+            [Double](repeating: 0.99995, count: 57) + [Double](repeating: 0.999, count: 500)
+            + [Double](repeating: 0.5, count: 100)
+        let correct =
+            [Bool](repeating: true, count: 557) + (0..<100).map { $0.isMultiple(of: 2) }
+        let choice = GuaranteedThreshold.choose(
+            confidences: confidences, correct: correct, targetAccuracy: 0.95, confidence: 0.95)
+        #expect(choice.accepted == 557)
+        #expect(choice.threshold.map { $0 <= 0.999 && $0 > 0.5 } == true)
+        #expect(choice.bound.map { $0 <= 0.05 } == true)
+    }
+
     @Test func aTooSmallSplitIsRefusedWithTheNumberItNeeds() {
         let settings = DeferralSettings(targetAccuracy: 0.99, confidence: 0.95)
         let error = #expect(throws: TriageError.self) {

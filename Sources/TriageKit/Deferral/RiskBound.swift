@@ -75,8 +75,9 @@ public struct GuaranteedChoice: Sendable, Equatable {
 /// full level δ = 1 − confidence, stopping at the first that fails: fixed-sequence
 /// testing, as in Learn then Test (Angelopoulos et al., 2021), which needs no
 /// correction for the number of tests because the order is fixed before the data is
-/// seen. Grid points that fewer than `minimumAccepted` calibration cases reach are
-/// skipped, not failed; that choice looks at confidences only, never at correctness.
+/// seen. Grid points that fewer than `minimumAccepted` calibration cases reach, or
+/// too few to meet the bound even with no error among them, are skipped, not failed;
+/// that choice looks at confidences only, never at correctness.
 ///
 /// A binary search over the calibration confidences with a union bound, as the
 /// original proposes, assumes the error rate falls as the threshold rises; on real
@@ -98,6 +99,11 @@ public enum GuaranteedThreshold {
         guard n > 0 else { return best }
         let delta = 1 - confidence
         let allowed = 1 - targetAccuracy
+        // A point too few cases reach could only fail, and a failure ends the search:
+        // at 0.95 with confidence 0.95, 57 cases without an error bound it at 0.051.
+        let floor = max(
+            minimumAccepted,
+            minimumExamples(targetAccuracy: targetAccuracy, confidence: confidence))
 
         // Descending confidences and running error counts, so each test is a lookup.
         let order = confidences.indices.sorted { confidences[$0] > confidences[$1] }
@@ -119,7 +125,7 @@ public enum GuaranteedThreshold {
                 }
             }
             let accepted = low
-            guard accepted >= minimumAccepted else { continue }
+            guard accepted >= floor else { continue }
             let errors = errorsAbove[accepted]
             let bound = RiskBound.upper(errors: errors, trials: accepted, delta: delta)
             guard bound <= allowed else { break }
