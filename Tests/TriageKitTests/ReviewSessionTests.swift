@@ -70,3 +70,50 @@ import Testing
                 == nil)
     }
 }
+
+/// Whether a retrained version replaces the current one.
+@Suite struct ChallengerJudgementTests {
+    /// A small model, and the same model with a rule that automates everything and
+    /// with one that automates nothing.
+    private func models() throws -> (data: LabelledExamples, all: Classifier, none: Classifier) {
+        let examples: [(String, String)] = [
+            ("set an alarm for six", "alarm"), ("wake me up at seven", "alarm"),
+            ("alarm at noon please", "alarm"), ("what is the weather", "weather"),
+            ("will it rain today", "weather"), ("weather in paris", "weather"),
+        ]
+        let data = LabelledExamples(texts: examples.map(\.0), labels: examples.map(\.1))
+        let classifier = try Trainer.train(
+            TrainingInput(
+                training: data, calibration: data, sources: [],
+                calibrationSource: "the training data"),
+            settings: TrainingSettings(features: TextFeatureSettings(hashBits: 10, wordNgrams: 1))
+        ).classifier
+        return (
+            data, classifier.with(deferral: DeferralRule(targetAccuracy: 0.9, threshold: 0)),
+            classifier.with(deferral: DeferralRule(targetAccuracy: 0.9, threshold: nil))
+        )
+    }
+
+    @Test func aChallengerThatDecidesNothingIsRefusedWhateverItsAccuracy() throws {
+        let (data, all, none) = try models()
+        let refused = ChallengerJudgement.judge(
+            champion: all, challenger: none, on: data, metric: .accuracy, tolerance: 0.005,
+            rule: .ifBetter)
+        #expect(refused.champion.accuracy == refused.challenger.accuracy)
+        #expect(!refused.promote)
+        #expect(refused.reason.contains("would decide nothing"))
+
+        // Against a champion that decides nothing either, the metric decides; and
+        // `always` promotes it anyway.
+        #expect(
+            ChallengerJudgement.judge(
+                champion: none, challenger: none, on: data, metric: .accuracy, tolerance: 0,
+                rule: .ifBetter
+            ).promote)
+        #expect(
+            ChallengerJudgement.judge(
+                champion: all, challenger: none, on: data, metric: .accuracy, tolerance: 0,
+                rule: .always
+            ).promote)
+    }
+}

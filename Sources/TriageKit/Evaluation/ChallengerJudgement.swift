@@ -50,8 +50,9 @@ public struct ChallengerJudgement: Sendable {
     ///
     /// Under `ifBetter`, the challenger is promoted when its score is no worse than
     /// the champion's by more than `tolerance` (in the metric's own units), and
-    /// refused when it is worse or when the metric cannot be measured for it while
-    /// it can for the champion.
+    /// refused when it is worse, when the metric cannot be measured for it while
+    /// it can for the champion, or when it would automate nothing where the champion
+    /// automates something.
     public static func judge(
         champion: Classifier, challenger: Classifier, on examples: LabelledExamples,
         metric: ComparisonMetric, tolerance: Double, rule: PromotionRule
@@ -60,8 +61,8 @@ public struct ChallengerJudgement: Sendable {
         let new = Evaluation.run(challenger, on: examples)
         let before = metric.value(in: old)
         let after = metric.value(in: new)
-        let promote: Bool
-        let reason: String
+        var promote: Bool
+        var reason: String
         switch rule {
         case .always:
             promote = true
@@ -88,6 +89,12 @@ public struct ChallengerJudgement: Sendable {
             default:
                 promote = true
                 reason = "promoted: \(metric.rawValue) is undefined for the current version"
+            }
+            // A score as good means nothing from a model that hands every input to
+            // people, as one with no threshold reaching its target does.
+            if promote && old.coverage > 0 && new.coverage == 0 {
+                promote = false
+                reason = "kept the current version: the new one would decide nothing on its own"
             }
         }
         return ChallengerJudgement(
