@@ -230,3 +230,30 @@ private enum Bundled {
         #expect(lostByCost < lostByThreshold, "cost \(lostByCost), threshold \(lostByThreshold)")
     }
 }
+
+/// Where the guaranteed threshold's search starts.
+@Suite struct GuaranteedThresholdPowerTests {
+    @Test func theSearchStartsWhereOneMistakeCannotEndIt() {
+        // Checked by exact binomial sums: 3 errors in 153 bound the rate at 0.04990 at
+        // confidence 0.95, 3 in 152 at 0.05020; 3 in 773 at 0.0099998.
+        #expect(GuaranteedThreshold.powerFloor(targetAccuracy: 0.95, confidence: 0.95) == 153)
+        #expect(GuaranteedThreshold.powerFloor(targetAccuracy: 0.99, confidence: 0.95) == 773)
+    }
+
+    @Test func oneConfidentMistakeAtTheTopNoLongerDefersEverything() {
+        // 400 cases at 0.99995, one of them wrong, then 2,000 right ones at 0.99 and
+        // 900 at 0.5 half right. Testing the top point first would fail on the
+        // mistake (1 in 400 bounds the rate at 0.0118, past 0.01 for a 0.99 target)
+        // and end the search with no threshold; 400 is under the power floor, so the
+        // search starts at 0.99, where 1 in 2,400 passes.
+        let confidences =
+            [Double](repeating: 0.99995, count: 400) + [Double](repeating: 0.99, count: 2_000)
+            + [Double](repeating: 0.5, count: 900)
+        let correct =
+            [false] + [Bool](repeating: true, count: 2_399) + (0..<900).map { $0.isMultiple(of: 2) }
+        let choice = GuaranteedThreshold.choose(
+            confidences: confidences, correct: correct, targetAccuracy: 0.99, confidence: 0.95)
+        #expect(choice.accepted == 2_400)
+        #expect(choice.bound.map { $0 <= 0.01 } == true)
+    }
+}

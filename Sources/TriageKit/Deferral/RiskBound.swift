@@ -76,8 +76,9 @@ public struct GuaranteedChoice: Sendable, Equatable {
 /// testing, as in Learn then Test (Angelopoulos et al., 2021), which needs no
 /// correction for the number of tests because the order is fixed before the data is
 /// seen. Grid points that fewer than `minimumAccepted` calibration cases reach, or
-/// too few to meet the bound even with no error among them, are skipped, not failed;
-/// that choice looks at confidences only, never at correctness.
+/// too few for the test to have power (``powerFloor(targetAccuracy:confidence:)``,
+/// at most a quarter of the split), are skipped, not failed; that choice looks at
+/// confidences and counts only, never at correctness.
 ///
 /// A binary search over the calibration confidences with a union bound, as the
 /// original proposes, assumes the error rate falls as the threshold rises; on real
@@ -101,9 +102,13 @@ public enum GuaranteedThreshold {
         let allowed = 1 - targetAccuracy
         // A point too few cases reach could only fail, and a failure ends the search:
         // at 0.95 with confidence 0.95, 57 cases without an error bound it at 0.051.
+        // Just above that, one confident mistake among the most confident cases
+        // fails it too, so the search starts where the test has power, but never
+        // past the most confident quarter of the split.
         let floor = max(
             minimumAccepted,
-            minimumExamples(targetAccuracy: targetAccuracy, confidence: confidence))
+            minimumExamples(targetAccuracy: targetAccuracy, confidence: confidence),
+            min(powerFloor(targetAccuracy: targetAccuracy, confidence: confidence), n / 4))
 
         // Descending confidences and running error counts, so each test is a lookup.
         let order = confidences.indices.sorted { confidences[$0] > confidences[$1] }
@@ -134,6 +139,22 @@ public enum GuaranteedThreshold {
                 accepted: accepted, automatedAccuracy: 1 - Double(errors) / Double(accepted))
         }
         return best
+    }
+
+    /// The fewest cases at which the bound still meets the target when half the
+    /// allowed share of them (rounded down) are errors: 153 at 0.95 with confidence
+    /// 0.95 (3 errors), 773 at 0.99 (3 errors). Testing a threshold fewer cases reach risks failing it, and ending the
+    /// search, on a chance mistake.
+    static func powerFloor(targetAccuracy: Double, confidence: Double) -> Int {
+        let allowed = 1 - targetAccuracy
+        let delta = 1 - confidence
+        var m = minimumExamples(targetAccuracy: targetAccuracy, confidence: confidence)
+        while m < 10_000_000 {
+            let errors = Int(Double(m) * allowed / 2)
+            if RiskBound.upper(errors: errors, trials: m, delta: delta) <= allowed { return m }
+            m += 1
+        }
+        return m
     }
 
     /// The fewest calibration examples with which the target could be promised at
