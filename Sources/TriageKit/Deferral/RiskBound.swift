@@ -143,8 +143,8 @@ public enum GuaranteedThreshold {
 
     /// The fewest cases at which the bound still meets the target when half the
     /// allowed share of them (rounded down) are errors: 153 at 0.95 with confidence
-    /// 0.95 (3 errors), 773 at 0.99 (3 errors). Testing a threshold fewer cases reach risks failing it, and ending the
-    /// search, on a chance mistake.
+    /// 0.95 (3 errors), 773 at 0.99 (3 errors). Testing a threshold fewer cases
+    /// reach risks failing it, and ending the search, on a chance mistake.
     static func powerFloor(targetAccuracy: Double, confidence: Double) -> Int {
         let allowed = 1 - targetAccuracy
         let delta = 1 - confidence

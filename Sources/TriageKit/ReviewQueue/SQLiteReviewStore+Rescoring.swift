@@ -76,10 +76,11 @@ extension SQLiteReviewStore {
         return try database.transaction {
             let reviewCase = try fetchCase(id: caseID)
             guard reviewCase.status == .autoResolved else {
+                let state = reviewCase.status == .pending ? "already open" : "answered"
                 throw TriageError(
                     .caseClosed,
-                    "case \(caseID) is \(reviewCase.status == .pending ? "already open" : "answered"); "
-                        + "only cases a model resolved automatically can be reopened")
+                    "case \(caseID) is \(state); only cases a model resolved automatically "
+                        + "can be reopened")
             }
             try database.run(SQL.reopenAutoResolved, caseID, now)
             try appendEvent(

@@ -99,9 +99,9 @@ public final class SQLiteReviewStore: ReviewStore {
     /// goes up. While that case is pending, its model version, prediction,
     /// confidence, probabilities and reason are replaced by the newer ones; once
     /// answered they are kept. A case a model resolved on its own is deferred now,
-    /// so it is pending again with the newer prediction. The same input twice in one batch behaves the same
-    /// way. Each input writes a `deferred` or `redeferred` event whose value is the
-    /// label predicted this time.
+    /// so it is pending again with the newer prediction. The same input twice in one
+    /// batch behaves the same way. Each input writes a `deferred` or `redeferred`
+    /// event whose value is the label predicted this time.
     ///
     /// The batch's traffic, when given, is added to its model version's counts for
     /// the day (UTC) in the same transaction.

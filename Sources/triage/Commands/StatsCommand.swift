@@ -12,8 +12,9 @@ let statsCommand = CommandSpec(
         share deferred, audits, answers people gave and how often they agreed with the
         model, automated accuracy by the audits, and the drift of the confidence
         distribution from the calibration split's (population stability index: above
-        0.25, and above what chance gives samples of that size, is a shift). Warns when the whole audit interval lies below
-        the target, and when the current version's latest day has shifted.
+        0.25, and above what chance gives samples of that size, is a shift). Warns when
+        the whole audit interval lies below the target, and when the current version's
+        latest day has shifted.
         """,
     options: [
         .value("model", "NAME", "Model name in the registry", default: "default"),
