@@ -149,8 +149,9 @@ public struct ReviewCase: Sendable, Equatable {
 public protocol ReviewStore: AnyObject {
     /// Adds deferred inputs as pending cases, all in one transaction, and returns each
     /// one's case id in order. An input that already has a case for the same model
-    /// joins it: the id is the existing one, its deferral count goes up and, while it
-    /// is still pending, its prediction is replaced by the newer one.
+    /// joins it: the id is the existing one, its deferral count goes up and, unless
+    /// it is answered, its prediction is replaced by the newer one (an auto-resolved
+    /// case is pending again).
     ///
     /// - Parameter traffic: the batch the cases came from, added to the day's traffic
     ///   counts in the same transaction.
