@@ -52,6 +52,36 @@ import Testing
         #expect((manifest?["labels"] as? [String])?.contains("oos") == true)
     }
 
+    @Test func anAnswerTakenBackAfterARetrainLeavesTheNextOne() throws {
+        let triage = try trainedHome()
+        let outOfScope = try Slices.clinc("oos_test.csv", labels: ["oos"], perLabel: 60)
+        let queued = try triage.run(
+            ["classify", "-"], stdin: outOfScope.map { $0.text + "\n" }.joined())
+        let ids = try queued.jsonLines().compactMap { $0["case"] as? Int }.prefix(3)
+        #expect(ids.count == 3)
+        for id in ids {
+            let answer = try triage.run([
+                "review", "label", String(id), "oos", "--new-label", "--reviewer", "ana",
+            ])
+            #expect(answer.status == 0, "\(answer.stderr)")
+        }
+        #expect(try triage.run(["retrain", "--hold-back", "0"]).status == 0)
+
+        // Ana takes her latest answer back after version 2 learned it.
+        let undone = try triage.run(["review", "undo", "--reviewer", "ana"])
+        #expect(undone.status == 0, "\(undone.stderr)")
+        let retrained = try triage.run(["retrain", "--hold-back", "0", "--json"])
+        #expect(retrained.status == 0, "\(retrained.stderr)")
+        #expect(retrained.stderr.contains("leaving out 1 answer(s) version 2 learned from"))
+        let manifest =
+            try JSONSerialization.jsonObject(with: Data(retrained.stdout.utf8))
+            as? [String: Any]
+        let learned =
+            ((manifest?["training"] as? [String: Any])?["reviewed_cases"]
+            as? [[String: Any]])?.compactMap { $0["id"] as? Int }
+        #expect(learned == Array(ids.dropLast()))
+    }
+
     @Test func promoteAndRollbackMoveTheCurrentVersion() throws {
         let triage = try trainedHome()
         let train = try Slices.clinc("train.csv", labels: ["timer", "translate"], perLabel: 50)

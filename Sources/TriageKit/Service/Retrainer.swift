@@ -13,6 +13,9 @@ public enum Retrainer {
         /// (a queue moved aside or restored from an old backup); kept from the
         /// version's own record.
         public var keptFromRecord: Int
+        /// Answers the current version learned from whose case is open again in the
+        /// queue (the answer was taken back): left out of training.
+        public var withdrawn: Int = 0
 
         /// Reviewed answers kept out of training to judge the new version.
         public var heldBack: LabelledExamples
@@ -21,7 +24,7 @@ public enum Retrainer {
 
         /// Whether training would see nothing the current version has not seen.
         public var isUnchanged: Bool {
-            newAnswers == 0 && settings.deferral == previous.deferral.settings
+            newAnswers == 0 && withdrawn == 0 && settings.deferral == previous.deferral.settings
         }
     }
 
@@ -64,6 +67,22 @@ public enum Retrainer {
             if answers[key] == nil { order.append(key) }
             answers[key] = Answer(row: stored.rows[index], label: stored.labels[index], id: id)
             learned.insert(key + "\u{0}" + stored.labels[index])
+        }
+
+        // A recorded answer whose case is open again was taken back: it leaves
+        // training. A case that is gone, or whose id now holds another input (a new
+        // queue), keeps its recorded answer.
+        var withdrawn = 0
+        for key in order {
+            guard let answer = answers[key] else { continue }
+            guard let reviewCase = try? store.reviewCase(id: answer.id),
+                reviewCase.status != .answered,
+                (try? CaseInput.row(of: reviewCase, columns: columns)).map({
+                    CaseInput.canonical($0, columns: columns)
+                }) == key
+            else { continue }
+            answers[key] = nil
+            withdrawn += 1
         }
 
         // Answers in the queue now, replacing recorded ones for the same input, with
@@ -168,7 +187,7 @@ public enum Retrainer {
         return Plan(
             input: input, settings: settings, previous: previous, reviewedCount: used,
             newAnswers: unseen, keptFromRecord: answers.count - inQueue.count,
-            heldBack: heldBack, conflicts: conflicts)
+            withdrawn: withdrawn, heldBack: heldBack, conflicts: conflicts)
     }
 
     /// How a retrain treats reviewed answers.

@@ -61,6 +61,11 @@ let retrainCommand = CommandSpec(
             return
         }
         reportConflicts(plan.conflicts, rule: settings.options.conflicts, context: context)
+        if plan.withdrawn > 0 {
+            context.note(
+                "triage: note: leaving out \(plan.withdrawn) answer(s) version "
+                    + "\(plan.previous.version) learned from whose case was reopened (taken back)")
+        }
         context.note(
             "triage: retraining \(name) from version \(plan.previous.version) with "
                 + "\(plan.reviewedCount) reviewed answers, \(plan.newAnswers) of them new"
