@@ -257,3 +257,34 @@ private enum Bundled {
         #expect(choice.bound.map { $0 <= 0.01 } == true)
     }
 }
+
+/// Inputs deferred as out of distribution whatever their confidence.
+@Suite struct OutOfDistributionThresholdTests {
+    @Test func theThresholdIsChosenAmongTheInputsItDecides() throws {
+        // 50 familiar inputs at 0.9, 45 of them right; 50 with no known word at 0.95,
+        // all right. Counting the unfamiliar ones, 0.9 would look 95% accurate; but
+        // they are deferred whatever the threshold, and the automated ones would be
+        // 90% right. No threshold reaches 0.95 among the familiar ones.
+        var probabilities: [Double] = []
+        var targets: [Int32] = []
+        var familiarity: [Double] = []
+        for row in 0..<100 {
+            let familiar = row < 50
+            probabilities += familiar ? [0.9, 0.1] : [0.95, 0.05]
+            targets.append(familiar && row >= 45 ? 1 : 0)
+            familiarity.append(familiar ? 1 : 0)
+        }
+        let (rule, report) = try DeferralRule.fit(
+            DeferralSettings(targetAccuracy: 0.95), probabilities: probabilities, classCount: 2,
+            targets: targets, familiarity: familiarity, labels: ["a", "b"])
+        #expect(rule.threshold == nil)
+        #expect(report.coverage == 0 && report.automatedAccuracy == nil)
+
+        // At 0.9 the familiar ones qualify, and the report agrees with the target.
+        let (lower, lowerReport) = try DeferralRule.fit(
+            DeferralSettings(targetAccuracy: 0.9), probabilities: probabilities, classCount: 2,
+            targets: targets, familiarity: familiarity, labels: ["a", "b"])
+        #expect(lower.threshold == 0.9)
+        #expect(lowerReport.coverage == 0.5 && lowerReport.automatedAccuracy == 0.9)
+    }
+}

@@ -48,7 +48,21 @@ extension DeferralRule {
             probabilities: probabilities, classCount: classCount, targets: targets)
         switch settings.policy {
         case .threshold:
-            let (threshold, bound, note) = try fitThreshold(settings, scored)
+            // The threshold is chosen among the inputs it will decide: those deferred
+            // as out of distribution whatever their confidence would otherwise count
+            // towards an accuracy the automated ones do not have.
+            let familiar = (0..<n).filter {
+                familiarity[$0] >= rule.familiarityFloor && familiarity[$0] > 0
+            }
+            let candidates =
+                familiar.count == n
+                ? scored
+                : ScoredPredictions(
+                    predicted: familiar.map { scored.predicted[$0] },
+                    confidences: familiar.map { scored.confidences[$0] },
+                    correct: familiar.map { scored.correct[$0] })
+            let (threshold, bound, note) = try fitThreshold(
+                settings, candidates, budgetOver: scored)
             rule.threshold = threshold
             rule.riskBound = bound
             if let note { notes.append(note) }
@@ -102,8 +116,13 @@ extension DeferralRule {
 
     /// The threshold policy's threshold: guaranteed or plain, then capped by the
     /// review budget.
+    ///
+    /// - Parameters:
+    ///   - scored: the calibration examples the threshold decides.
+    ///   - all: every calibration example, deferred or not, for the budget.
     private static func fitThreshold(
-        _ settings: DeferralSettings, _ scored: ScoredPredictions
+        _ settings: DeferralSettings, _ scored: ScoredPredictions,
+        budgetOver all: ScoredPredictions
     ) throws -> (threshold: Double?, bound: Double?, note: String?) {
         let n = scored.count
         var threshold: Double?
@@ -128,10 +147,10 @@ extension DeferralRule {
 
         // A budget caps the threshold at the confidence below which the allowed share
         // of the calibration split lies.
-        if let rate = settings.maxDeferRate, n > 0 {
-            let sorted = scored.confidences.sorted()
-            let deferrable = Int((rate * Double(n)).rounded(.down))
-            let cap = deferrable >= n ? 1.01 : sorted[deferrable]
+        if let rate = settings.maxDeferRate, all.count > 0 {
+            let sorted = all.confidences.sorted()
+            let deferrable = Int((rate * Double(all.count)).rounded(.down))
+            let cap = deferrable >= all.count ? 1.01 : sorted[deferrable]
             if threshold.map({ $0 > cap }) ?? true {
                 note =
                     "the review budget (at most \(percentText(rate)) deferred) lowers the threshold "
