@@ -24,7 +24,7 @@ let classifyCommand = CommandSpec(
         .value("seed", "N", "Seed for choosing audited decisions (default: random)"),
         .value("overlap", "N", "Independent answers each deferred input needs", default: "1"),
         .value("priority", "P", "Priority of the cases this run queues", default: "0"),
-    ] + deferralOptions,
+    ] + modelDeferralOptions,
     positionals: [
         PositionalSpec(name: "FILE", help: "Input file, or - for standard input", optional: true)
     ],

@@ -13,6 +13,15 @@ let deferralOptions: [OptionSpec] = [
         "audit-rate", "R", "Also send this share of automated decisions to review", default: "0"),
 ]
 
+/// The deferral options of a command that starts from a trained model's settings:
+/// what `--help` shows as the default is the model's own.
+let modelDeferralOptions: [OptionSpec] = deferralOptions.map { option in
+    guard option.defaultValue != nil else { return option }
+    return OptionSpec(
+        name: option.name, short: option.short, kind: option.kind, help: option.help,
+        defaultValue: "the model's")
+}
+
 /// Whether any deferral option was given.
 func hasDeferralOptions(_ arguments: ParsedArguments) -> Bool {
     deferralOptions.contains { arguments.value($0.name) != nil }

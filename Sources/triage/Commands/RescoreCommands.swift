@@ -29,9 +29,10 @@ let reviewRescoreCommand = CommandSpec(
         if arguments.flag("json") {
             try context.out.jsonLine(summary)
         } else {
+            let line = describe(summary, version: model.manifest.version)
             context.out.line(
-                (arguments.flag("dry-run") ? "would rescore: " : "rescored: ")
-                    + describe(summary, version: model.manifest.version))
+                summary == RescoringSummary()
+                    ? line : (arguments.flag("dry-run") ? "would rescore: " : "rescored: ") + line)
         }
         context.out.flush()
     })
@@ -78,13 +79,21 @@ func rescoreAfterPromotion(name: String, context: Context) {
 
 /// What rescoring did, in one line.
 private func describe(_ summary: RescoringSummary, version: Int) -> String {
+    let looked =
+        summary.resolved + summary.stillPending + summary.reopened + summary.kept
+        + summary.unchanged
+    guard looked > 0 else {
+        return "nothing to rescore: every waiting case was last scored by version "
+            + "\(version), or is an audit, a gold case or in people's hands"
+    }
+    func cases(_ count: Int) -> String { count == 1 ? "1 case" : "\(count) cases" }
     var parts = [
-        "\(summary.resolved) pending case\(summary.resolved == 1 ? "" : "s") auto-resolved "
-            + "by version \(version)",
+        "\(cases(summary.resolved)) auto-resolved by version \(version)",
         "\(summary.stillPending) still pending",
     ]
     if summary.reopened > 0 { parts.append("\(summary.reopened) reopened") }
     if summary.kept > 0 { parts.append("\(summary.kept) kept as resolved") }
     if summary.unchanged > 0 { parts.append("\(summary.unchanged) changed meanwhile, left alone") }
-    return parts.joined(separator: ", ")
+    return "of \(cases(looked)) not yet scored by version \(version), "
+        + parts.joined(separator: ", ")
 }

@@ -33,7 +33,7 @@ let retrainCommand = CommandSpec(
             default: "latest"),
         .flag("force", "Retrain even when there is no answer the current version has not seen"),
         .flag("json", "Print the new version's manifest as JSON"),
-    ] + deferralOptions,
+    ] + modelDeferralOptions,
     run: { arguments, context in
         let name = try context.modelName(arguments)
         let registry = context.registry
