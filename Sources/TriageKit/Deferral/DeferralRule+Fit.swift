@@ -81,7 +81,18 @@ extension DeferralRule {
             break
         }
 
-        // What the rule does on the split it was fitted on.
+        let report = Self.report(
+            rule, probabilities: probabilities, classCount: classCount, targets: targets,
+            familiarity: familiarity, labels: labels, notes: notes)
+        return (rule, report)
+    }
+
+    /// What a rule does on a calibration split.
+    static func report(
+        _ rule: DeferralRule, probabilities: [Double], classCount: Int, targets: [Int32],
+        familiarity: [Double], labels: [String], notes: [String]
+    ) -> DeferralReport {
+        let n = targets.count
         let costMatrix = rule.denseCosts(labels: labels)
         var automated = 0
         var right = 0
@@ -97,11 +108,10 @@ extension DeferralRule {
                 }
             }
         }
-        let report = DeferralReport(
+        return DeferralReport(
             coverage: n == 0 ? 0 : Double(automated) / Double(n),
             automatedAccuracy: automated == 0 ? nil : Double(right) / Double(automated),
             notes: notes)
-        return (rule, report)
     }
 
     /// The error for a calibration split too small to promise the target at all.

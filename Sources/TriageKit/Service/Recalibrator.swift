@@ -49,10 +49,27 @@ public enum Recalibrator {
             current.manifest.calibration.method, logits: logits, targets: targets,
             classCount: classifier.labels.count)
         let calibrated = calibrator.probabilities(logits, classCount: classifier.labels.count)
-        let (rule, report) = try DeferralRule.fit(
+        var (rule, report) = try DeferralRule.fit(
             current.manifest.deferral.settings, probabilities: calibrated,
             classCount: classifier.labels.count, targets: targets, familiarity: familiarity,
             labels: classifier.labels)
+
+        // Audits sample only what the version automated: below the least confident
+        // audited decision they say nothing, so the threshold stays above it.
+        if let threshold = rule.threshold {
+            let count = classifier.labels.count
+            let floor =
+                (0..<audits.count).map { row in
+                    calibrated[(row * count)..<((row + 1) * count)].max() ?? 1
+                }.min() ?? 0
+            if floor > threshold {
+                rule.threshold = floor
+                rule.riskBound = nil
+                report = DeferralRule.report(
+                    rule, probabilities: calibrated, classCount: count, targets: targets,
+                    familiarity: familiarity, labels: classifier.labels, notes: report.notes)
+            }
+        }
 
         // The new version: everything as before but calibration and its figures.
         let raw = Softmax.probabilities(logits, classCount: classifier.labels.count, temperature: 1)
