@@ -82,6 +82,18 @@ import Testing
         #expect(learned == Array(ids.dropLast()))
     }
 
+    @Test func aModelWhoseFirstTrainingWasStoppedSaysSo() throws {
+        let triage = try trainedHome()
+        // What a first training killed before publishing leaves: an empty folder.
+        try FileManager.default.createDirectory(
+            atPath: triage.path("models/fresh/versions"), withIntermediateDirectories: true)
+        let listed = try triage.run(["models", "list", "--model", "fresh"])
+        #expect(listed.status == 1)
+        #expect(listed.stderr.contains("model \"fresh\" has no published version yet"))
+        let unknown = try triage.run(["models", "list", "--model", "nosuch"])
+        #expect(unknown.stderr.hasSuffix("known models: default\n"), "\(unknown.stderr)")
+    }
+
     @Test func promoteAndRollbackMoveTheCurrentVersion() throws {
         let triage = try trainedHome()
         let train = try Slices.clinc("train.csv", labels: ["timer", "translate"], perLabel: 50)

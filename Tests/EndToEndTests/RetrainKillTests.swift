@@ -113,6 +113,15 @@ import Testing
         // The spread must have hit runs in progress, publishing included.
         #expect(killed >= fractions.count / 2, "only \(killed) runs were killed")
         #expect(killedWhileStaging >= 1, "no run was killed while writing its new version")
+
+        // The next publish clears what killed runs left behind.
+        #expect(try triage.run(["retrain", "-q", "--force"]).status == 0)
+        let leftovers =
+            ((try? FileManager.default.contentsOfDirectory(
+                atPath: triage.path("models/default"))) ?? []).filter {
+                $0.hasPrefix(".") || $0.contains(".tmp-")
+            }
+        #expect(leftovers.isEmpty, "left behind: \(leftovers)")
     }
 
     /// Starts `triage retrain --force` with its output discarded.

@@ -99,7 +99,14 @@ public struct ModelRegistry: Sendable {
                     remedy:
                         "make one current with `triage models promote \(latest) --model \(name)`")
             }
-            let known = modelNames()
+            let known = modelNames().filter { !versions($0).isEmpty }
+            if FileIO.isDirectory(modelPath(name)) {
+                throw TriageError(
+                    .modelNotFound,
+                    "model \"\(name)\" has no published version yet (was its training stopped?)",
+                    at: SourceLocation(file: modelPath(name)),
+                    remedy: "train it with `triage train --model \(name) --data FILE`")
+            }
             throw TriageError(
                 .modelNotFound, "no model named \"\(name)\" in \(root)",
                 remedy: known.isEmpty
@@ -238,14 +245,27 @@ public struct ModelRegistry: Sendable {
         try FileIO.replace("\(modelPath(name))/CURRENT", with: Array("\(version)\n".utf8))
     }
 
-    /// Staging folders of processes that died mid-publish; removed after an hour so
-    /// a slow publish in progress is never touched.
+    /// Staging folders and pointer files of processes killed mid-publish. Each name
+    /// carries its writer's process id: one whose process is gone is removed at once,
+    /// any other after an hour (the id may have been reused), so a publish in
+    /// progress is never touched.
     private func removeAbandonedStaging(in model: String) {
         let now = time(nil)
-        for entry in FileIO.contents(of: model) where entry.hasPrefix(".staging-") {
+        for entry in FileIO.contents(of: model) {
+            let prefix: String
+            if entry.hasPrefix(".staging-") {
+                prefix = ".staging-"
+            } else if entry.hasPrefix("CURRENT.tmp-") {
+                prefix = "CURRENT.tmp-"
+            } else {
+                continue
+            }
+            let owner = entry.dropFirst(prefix.count).split(separator: "-").first
+                .flatMap { pid_t($0) }
+            let gone = owner.map { $0 != getpid() && kill($0, 0) != 0 && errno == ESRCH } ?? false
             var info = stat()
             let path = "\(model)/\(entry)"
-            if stat(path, &info) == 0 && now - info.st_mtim.tv_sec > 3600 {
+            if gone || (stat(path, &info) == 0 && now - info.st_mtim.tv_sec > 3600) {
                 FileIO.removeTree(path)
             }
         }
