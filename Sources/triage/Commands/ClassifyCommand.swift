@@ -54,7 +54,8 @@ let classifyCommand = CommandSpec(
         let seed = try arguments.integer("seed")
         let overlap = try arguments.integer("overlap") ?? 1
         guard (1...20).contains(overlap) else {
-            throw UsageError("option '--overlap' must be between 1 and 20", command: arguments.command)
+            throw UsageError(
+                "option '--overlap' must be between 1 and 20", command: arguments.command)
         }
         let priority = try arguments.double("priority") ?? 0
         let store: ReviewStore? = arguments.flag("dry-run") ? nil : try context.openStore()
