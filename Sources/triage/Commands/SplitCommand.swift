@@ -1,12 +1,16 @@
 import TriageKit
 
+/// How far the `--into` shares may add up from 1: enough for shares rounded to two
+/// decimals (0.33 three times), with room for rounding in the sum itself.
+private let shareTolerance = 0.01 + 1e-9
+
 let splitCommand = CommandSpec(
     path: ["split"],
     summary: "Split labelled data into stratified parts, such as train, calibration and test",
     discussion: """
         Shuffles each label's rows with the seed and cuts them by the shares, so every
-        part has the labels in the same proportions. Parts are written as CSV with the
-        input's columns. Example:
+        part has the labels in the same proportions. The shares must add up to 1. Parts
+        are written as CSV with the input's columns. Example:
 
           triage split data/sms_spam/sms_spam.tsv --label Label \\
             --into train.csv=0.6 --into calibration.csv=0.2 --into test.csv=0.2
@@ -33,6 +37,14 @@ let splitCommand = CommandSpec(
         guard parts.count >= 2 else {
             throw UsageError(
                 "'triage split' needs at least two --into parts", command: arguments.command)
+        }
+        // Shares are parts of the whole: ones that fall short or overshoot are a
+        // mistake, not a ratio to rescale.
+        let total = parts.map(\.share).reduce(0, +)
+        guard abs(total - 1) <= shareTolerance else {
+            throw UsageError(
+                "the shares of --into add up to \(rounded(total, places: 6)), not 1",
+                command: arguments.command)
         }
         let seed = try arguments.integer("seed") ?? 0
         guard seed >= 0 else {
