@@ -36,4 +36,24 @@ import Testing
         #expect(sizes.reduce(0, +) == 40)
         #expect(sizes.allSatisfy { (12...15).contains($0) }, "\(sizes)")
     }
+
+    @Test func eachPartNeedsAFileOfItsOwn() throws {
+        let triage = try TriageProcess()
+        let data = try labelledData(triage)
+        let p = triage.path("p.csv")
+        let twice = try triage.run(["split", data, "--into", "\(p)=0.5", "--into", "\(p)=0.5"])
+        #expect(twice.status == 64)
+        #expect(twice.stderr == "triage: error: option '--into' names the file '\(p)' twice\n")
+
+        // Another spelling of the same file is the same file.
+        let other = triage.home.path + "/./p.csv"
+        let spelled = try triage.run([
+            "split", data, "--into", "\(p)=0.5", "--into", "\(other)=0.5",
+        ])
+        #expect(spelled.status == 64)
+        #expect(
+            spelled.stderr
+                == "triage: error: option '--into' names one file twice: '\(p)' and '\(other)'\n")
+        #expect(!FileManager.default.fileExists(atPath: p))
+    }
 }

@@ -1,3 +1,4 @@
+@preconcurrency import Glibc
 import TriageKit
 
 /// How far the `--into` shares may add up from 1: enough for shares rounded to two
@@ -38,6 +39,19 @@ let splitCommand = CommandSpec(
             throw UsageError(
                 "'triage split' needs at least two --into parts", command: arguments.command)
         }
+
+        // Each part needs a file of its own: a second one would overwrite the first.
+        var seen: [String: String] = [:]
+        for part in parts {
+            if let earlier = seen.updateValue(part.path, forKey: resolvedPath(part.path)) {
+                throw UsageError(
+                    earlier == part.path
+                        ? "option '--into' names the file '\(part.path)' twice"
+                        : "option '--into' names one file twice: '\(earlier)' and '\(part.path)'",
+                    command: arguments.command)
+            }
+        }
+
         // Shares are parts of the whole: ones that fall short or overshoot are a
         // mistake, not a ratio to rescale.
         let total = parts.map(\.share).reduce(0, +)
@@ -70,3 +84,15 @@ let splitCommand = CommandSpec(
             context.note("triage: wrote \(members.count) rows to \(part.path)")
         }
     })
+
+/// A path with its folder resolved, so that `p.csv`, `./p.csv` and `dir/../p.csv`
+/// compare equal; as given when the folder does not exist.
+private func resolvedPath(_ path: String) -> String {
+    let slash = path.lastIndex(of: "/")
+    let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+    let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    guard let resolved = realpath(folder, nil) else { return path }
+    defer { free(resolved) }
+    let base = String(cString: resolved)
+    return (base.hasSuffix("/") ? base : base + "/") + name
+}
