@@ -56,4 +56,19 @@ import Testing
                 == "triage: error: option '--into' names one file twice: '\(p)' and '\(other)'\n")
         #expect(!FileManager.default.fileExists(atPath: p))
     }
+
+    @Test func aPartThatCannotBeWrittenLeavesTheOthersFilesAlone() throws {
+        let triage = try TriageProcess()
+        let data = try labelledData(triage)
+        let p = try triage.write("p.csv", "kept\n")
+        let q = triage.path("no such folder/q.csv")
+        let result = try triage.run(["split", data, "--into", "\(p)=0.5", "--into", "\(q)=0.5"])
+        #expect(result.status == 1)
+        #expect(
+            result.stderr == "triage: error: \(q): cannot create: No such file or directory\n")
+        #expect(try String(contentsOfFile: p, encoding: .utf8) == "kept\n")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: triage.home.path).sorted()
+                == ["data.csv", "p.csv"])
+    }
 }

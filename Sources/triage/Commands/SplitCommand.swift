@@ -78,9 +78,13 @@ let splitCommand = CommandSpec(
         let labels = table.rows.map { $0.cell(at: labelIndex) ?? "" }
         let indices = StratifiedSplit.split(
             labels: labels, shares: parts.map(\.share), seed: UInt64(seed))
+        // Every part is written before any file is replaced, so a part that cannot
+        // be written leaves the others' files as they were.
+        try CSVWriter.write(
+            zip(parts, indices).map { part, members in
+                (part.path, table.columns, members.map { table.rows[$0] })
+            })
         for (part, members) in zip(parts, indices) {
-            try CSVWriter.write(
-                columns: table.columns, rows: members.map { table.rows[$0] }, to: part.path)
             context.note("triage: wrote \(members.count) rows to \(part.path)")
         }
     })
