@@ -282,6 +282,14 @@ import Testing
         // A case that does not exist.
         try refused(["review", "label", "999", "timer", "--reviewer", "r2"], "no review case 999")
 
+        // Releasing a case that does not exist, or that the reviewer holds no claim on.
+        try refused(["review", "release", "999", "--reviewer", "r3"], "no review case 999")
+        try refused(
+            ["review", "release", open, "--reviewer", "r2"], "r2 holds no claim on case \(open)")
+        try refused(
+            ["review", "release", closed, "--reviewer", "r1"], "r1 holds no claim on case \(closed)"
+        )
+
         // Imports are all or none: one bad row and nothing is recorded.
         let closedRow = try triage.write(
             "closed.csv", "case,label,reviewer\n\(shared),translate,r2\n\(closed),timer,r4\n")

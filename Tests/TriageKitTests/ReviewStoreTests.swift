@@ -279,6 +279,39 @@ import Testing
         #expect(try store.reviewCase(id: id).skips == 2)
     }
 
+    @Test(arguments: Storage.allCases)
+    func releaseGivesUpOnlyALiveClaimOfTheReviewer(storage: Storage) throws {
+        let store = try StoreFixture(storage).store
+        let ids = try store.enqueue([deferred("a"), deferred("b")])
+        let claimed = try store.claimNext(reviewer: "ana", model: nil, order: .fifo, lease: 600)
+        #expect(claimed?.id == ids[0])
+        let events = try store.eventRows().count
+
+        // Another reviewer, a case nobody claimed, and no case at all: nothing changes.
+        #expect(try store.release(caseID: ids[0], reviewer: "ben") == false)
+        #expect(try store.release(caseID: ids[1], reviewer: "ana") == false)
+        let error = #expect(throws: TriageError.self) {
+            try store.release(caseID: 42, reviewer: "ana")
+        }
+        #expect(error?.code == .caseNotFound)
+        #expect(error?.description == "no review case 42")
+        #expect(try store.eventRows().count == events)
+        #expect(try store.integer("SELECT count(*) FROM claims") == 1)
+
+        // The holder releases it once; a second time there is nothing to release.
+        #expect(try store.release(caseID: ids[0], reviewer: "ana"))
+        #expect(
+            try store.eventRows(caseID: ids[0]).last
+                == EventRow(caseID: ids[0], kind: "released", reviewer: "ana"))
+        #expect(try store.release(caseID: ids[0], reviewer: "ana") == false)
+        #expect(try store.eventRows().count == events + 1)
+
+        // A claim whose lease has run out is no longer held.
+        _ = try store.claimNext(reviewer: "ana", model: nil, order: .fifo, lease: 0.5)
+        #expect(try store.release(caseID: ids[0], reviewer: "ana") == false)
+        #expect(try store.eventRows().count == events + 2)
+    }
+
     // MARK: - The event log
 
     @Test(arguments: Storage.allCases)

@@ -131,15 +131,18 @@ extension SQLiteReviewStore {
         }
     }
 
-    public func release(caseID: Int64, reviewer: String) throws {
+    @discardableResult
+    public func release(caseID: Int64, reviewer: String) throws -> Bool {
         let now = clock()
-        try database.transaction {
-            try deleteClaim(caseID: caseID, reviewer: reviewer)
-            if database.changes > 0 {
-                try appendEvent(
-                    caseID: caseID, kind: "released", reviewer: reviewer, value: nil,
-                    previous: nil, at: now)
-            }
+        return try database.transaction {
+            // A claim whose lease has run out is no longer held: it stays as it is.
+            _ = try fetchCase(id: caseID)
+            try database.run(SQL.deleteLiveClaim, caseID, reviewer, now)
+            guard database.changes > 0 else { return false }
+            try appendEvent(
+                caseID: caseID, kind: "released", reviewer: reviewer, value: nil,
+                previous: nil, at: now)
+            return true
         }
     }
 
@@ -345,6 +348,10 @@ extension SQL {
     static let deleteClaim = "DELETE FROM claims WHERE case_id = ?1 AND reviewer = ?2"
 
     static let deleteClaims = "DELETE FROM claims WHERE case_id = ?1"
+
+    static let deleteLiveClaim = """
+        DELETE FROM claims WHERE case_id = ?1 AND reviewer = ?2 AND expires_at > ?3
+        """
 
     static let openState = """
         SELECT c.required_answers, c.disputed,

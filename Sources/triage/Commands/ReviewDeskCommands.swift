@@ -74,7 +74,15 @@ let reviewReleaseCommand = CommandSpec(
     positionals: [PositionalSpec(name: "ID", help: "The case id")],
     run: { arguments, context in
         let id = try caseID(arguments)
-        try context.openStore().release(caseID: id, reviewer: try reviewer(arguments))
+        let name = try reviewer(arguments)
+        guard let store = try context.openExistingStore() else {
+            throw TriageError(
+                .caseNotFound,
+                "no review case \(id): there is no review queue at \(context.queuePath)")
+        }
+        guard try store.release(caseID: id, reviewer: name) else {
+            throw TriageError(.invalidArgument, "\(name) holds no claim on case \(id)")
+        }
         context.out.line("case \(id): released")
         context.out.flush()
     })
