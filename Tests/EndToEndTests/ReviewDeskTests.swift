@@ -269,10 +269,11 @@ import Testing
             ["review", "label", closed, "timer", "--reviewer", "r2"],
             "case \(closed) is already answered")
 
-        // A case another reviewer's live claim holds.
+        // A case another reviewer's live claim holds, to answer or to skip.
         try refused(
             ["review", "label", open, "timer", "--reviewer", "r2"],
             "case \(open) is claimed by r3")
+        try refused(["review", "skip", open, "--reviewer", "r2"], "case \(open) is claimed by r3")
 
         // The same reviewer twice on a case that needs two answers.
         try refused(

@@ -280,6 +280,27 @@ import Testing
     }
 
     @Test(arguments: Storage.allCases)
+    func skipIsRefusedWhileAnotherReviewersClaimHoldsTheCase(storage: Storage) throws {
+        let store = try StoreFixture(storage).store
+        let id = try store.enqueue([deferred("a")])[0]
+        _ = try store.claimNext(reviewer: "alice", model: nil, order: .fifo, lease: 600)
+        let events = try store.eventRows().count
+
+        // Refused like an answer would be, changing nothing.
+        let error = #expect(throws: TriageError.self) {
+            try store.skip(caseID: id, reviewer: "erin")
+        }
+        #expect(error?.code == .caseClosed)
+        #expect(error?.message == "case \(id) is claimed by alice")
+        #expect(try store.reviewCase(id: id).skips == 0)
+        #expect(try store.eventRows().count == events)
+
+        // The holder may skip it, which frees the claim for others.
+        #expect(try store.skip(caseID: id, reviewer: "alice").skips == 1)
+        #expect(try store.skip(caseID: id, reviewer: "erin").skips == 2)
+    }
+
+    @Test(arguments: Storage.allCases)
     func releaseGivesUpOnlyALiveClaimOfTheReviewer(storage: Storage) throws {
         let store = try StoreFixture(storage).store
         let ids = try store.enqueue([deferred("a"), deferred("b")])

@@ -183,6 +183,9 @@ public protocol ReviewStore: AnyObject {
     ) throws -> ReviewCase
 
     /// Records that a reviewer passed on a case; it stays pending and moves to the back.
+    ///
+    /// - Throws: `caseNotFound`; `caseClosed` when the case is already answered or
+    ///   another reviewer's claim holds it. Nothing changes on any error.
     @discardableResult
     func skip(caseID: Int64, reviewer: String) throws -> ReviewCase
 

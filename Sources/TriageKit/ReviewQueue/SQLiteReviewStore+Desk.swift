@@ -75,14 +75,7 @@ extension SQLiteReviewStore {
             if state.answeredByReviewer {
                 throw TriageError(.caseClosed, "\(reviewer) already answered case \(caseID)")
             }
-            if state.answers + state.otherClaims >= state.required, !state.ownClaim {
-                throw TriageError(
-                    .caseClosed,
-                    "case \(caseID) is claimed by \(state.claimHolder ?? "another reviewer")",
-                    remedy:
-                        "take the next case with `triage review next`, or wait for the claim to expire"
-                )
-            }
+            try checkNotClaimedByOthers(caseID: caseID, state: state)
             try insertAnswer(
                 caseID: caseID, reviewer: reviewer, label: label, source: "review", at: now)
             try deleteClaim(caseID: caseID, reviewer: reviewer)
@@ -267,6 +260,25 @@ extension SQLiteReviewStore {
             answers: Int(statement.int64(at: 2)), answeredByReviewer: statement.int64(at: 3) > 0,
             ownClaim: statement.int64(at: 4) > 0, otherClaims: Int(statement.int64(at: 5)),
             claimHolder: statement.optionalString(at: 6))
+    }
+
+    /// Throws `caseClosed` when other reviewers' live claims, with the answers
+    /// already given, take every answer the case needs and this reviewer holds no
+    /// claim of their own: the case is theirs until the claims end.
+    func checkNotClaimedByOthers(caseID: Int64, reviewer: String, at now: Double) throws {
+        try checkNotClaimedByOthers(
+            caseID: caseID, state: openState(caseID: caseID, reviewer: reviewer, at: now))
+    }
+
+    private func checkNotClaimedByOthers(caseID: Int64, state: OpenState) throws {
+        if state.answers + state.otherClaims >= state.required, !state.ownClaim {
+            throw TriageError(
+                .caseClosed,
+                "case \(caseID) is claimed by \(state.claimHolder ?? "another reviewer")",
+                remedy:
+                    "take the next case with `triage review next`, or wait for the claim to expire"
+            )
+        }
     }
 
     private func insertAnswer(

@@ -206,14 +206,17 @@ public final class SQLiteReviewStore: ReviewStore {
     /// Records that a reviewer passed on a case; it stays pending and moves to the
     /// back, behind every case skipped fewer times.
     ///
-    /// - Throws: `caseNotFound`, or `caseClosed` when the case is already answered;
-    ///   nothing changes in either case.
+    /// - Throws: `caseNotFound`; `caseClosed` when the case is already answered, or
+    ///   when another reviewer's live claim holds it (as for an answer). Nothing
+    ///   changes on any error.
     @discardableResult
     public func skip(caseID: Int64, reviewer: String) throws -> ReviewCase {
         let now = clock()
         let skipped = try database.transaction {
-            // Only a pending case can be skipped.
+            // Only a pending case can be skipped, and not from under another
+            // reviewer's claim.
             try checkPending(caseID: caseID)
+            try checkNotClaimedByOthers(caseID: caseID, reviewer: reviewer, at: now)
 
             // Move it back, free the reviewer's claim, and log who passed on it.
             try deleteClaim(caseID: caseID, reviewer: reviewer)
