@@ -224,6 +224,33 @@ import Testing
         #expect(export.count == 1)
     }
 
+    // MARK: - Listing
+
+    @Test func listSaysTheQueueIsEmptyOnlyWhenItIs() throws {
+        let triage = try TriageProcess()
+        try trainDeferringModel(triage)
+        let ids = try enqueue(triage, ["set a timer for ten minutes", "what is my payday"])
+
+        // No rows asked for: none printed, and the counts, not "no pending cases".
+        let none = try triage.run(["review", "list", "--limit", "0"])
+        #expect(none.status == 0)
+        #expect(none.stdout.isEmpty)
+        #expect(none.stderr == "triage: 2 pending, 0 answered\n")
+        let one = try triage.run(["review", "list", "--limit", "1"])
+        #expect(one.lines.count == 2, "\(one.stdout)")
+        #expect(one.stderr == "triage: 2 pending, 0 answered\n")
+
+        // Once every case is answered, the queue is empty whatever the limit.
+        for id in ids {
+            #expect(try triage.run(["review", "label", String(id), "timer"]).status == 0)
+        }
+        for limit in ["0", "5"] {
+            let empty = try triage.run(["review", "list", "--limit", limit])
+            #expect(empty.stdout.isEmpty)
+            #expect(empty.stderr == "triage: no pending cases\n")
+        }
+    }
+
     // MARK: - Refused answers
 
     @Test func invalidAnswersAreRefusedWithOneLineAndChangeNothing() throws {
