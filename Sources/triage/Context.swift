@@ -11,12 +11,8 @@ struct Context {
     let err: Output
 
     init(arguments: ParsedArguments) throws {
+        // The parser refuses an empty `--home`; an empty TRIAGE_HOME counts as unset.
         if let home = arguments.value("home") {
-            guard !home.isEmpty else {
-                throw UsageError(
-                    "option '--home' needs a folder, got an empty value", command: arguments.command
-                )
-            }
             self.home = home
         } else if let home = getenv("TRIAGE_HOME"), home.pointee != 0 {
             self.home = String(cString: home)
