@@ -541,6 +541,25 @@ import Testing
         #expect(try store.eventRows().count == 1)
     }
 
+    @Test func lockedQueueRemedyNamesHowToRaiseTheBusyTimeout() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.queuePath
+        _ = try SQLiteReviewStore(path: path).enqueue([deferred("a")])
+        let store = try SQLiteReviewStore(
+            path: path, busyTimeout: 0, busyTimeoutName: "TRIAGE_BUSY_TIMEOUT (now 0 s)")
+        let holder = try SQLiteDatabase(path: path)
+        try holder.execute("BEGIN EXCLUSIVE")
+        defer { try? holder.execute("ROLLBACK") }
+
+        let error = #expect(throws: TriageError.self) {
+            try store.addNote(caseID: 1, reviewer: "ana", text: "x")
+        }
+        #expect(
+            error?.remedy
+                == "the review queue is locked by another process; try again, or raise "
+                + "TRIAGE_BUSY_TIMEOUT (now 0 s)")
+    }
+
     @Test func twoConnectionsEnqueueWithoutLosingCases() throws {
         let folder = try TemporaryFolder()
         let path = folder.queuePath

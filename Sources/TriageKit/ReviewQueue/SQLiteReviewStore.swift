@@ -39,6 +39,9 @@ public final class SQLiteReviewStore: ReviewStore {
     let clock: @Sendable () -> Double
     private let json = ProbabilityJSON()
 
+    /// Seconds a write waits for another process's lock unless told otherwise.
+    public static let defaultBusyTimeout: Double = 5
+
     /// Opens the review queue at `path`, creating the file, its folder and its tables
     /// when missing, and upgrading an older schema.
     ///
@@ -46,6 +49,8 @@ public final class SQLiteReviewStore: ReviewStore {
     ///   - path: the database file; see ``defaultPath(home:)``.
     ///   - busyTimeout: seconds to wait for another process's write lock before a
     ///     write fails with a "locked" error.
+    ///   - busyTimeoutName: how that error's remedy names the busy timeout, such as
+    ///     the environment variable that sets it.
     ///   - logger: takes debug messages; nothing is logged above debug.
     ///   - clock: the current time in seconds since 1970, stored with each change.
     /// - Throws: `.invalidArgument` for a negative busy timeout; `.store` when the
@@ -53,7 +58,8 @@ public final class SQLiteReviewStore: ReviewStore {
     ///   newer Triage.
     public init(
         path: String,
-        busyTimeout: Double = 5,
+        busyTimeout: Double = defaultBusyTimeout,
+        busyTimeoutName: String = "the busy timeout",
         logger: Logger = .disabled,
         clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) throws {
@@ -68,6 +74,7 @@ public final class SQLiteReviewStore: ReviewStore {
         // Open, then bring the tables up to date.
         database = try SQLiteDatabase(
             path: path, busyTimeout: busyTimeout, name: "the review queue",
+            busyTimeoutName: busyTimeoutName,
             logger: logger)
         try ReviewQueueSchema.migrate(database, logger: logger)
         logger.debug("opened review queue", ["store.path": path])

@@ -145,6 +145,14 @@ func probabilityText(_ value: Double) -> String {
     return String(rounded(value, places: 12))
 }
 
+/// A duration for people, in seconds with no more decimals than it has (up to
+/// three): "600 s", "0.5 s".
+func secondsText(_ value: Double) -> String {
+    guard value.isFinite else { return "\(value) s" }
+    let shown = rounded(value, places: 3)
+    return shown == shown.rounded() && abs(shown) < 1e15 ? "\(Int(shown)) s" : "\(shown) s"
+}
+
 /// Formats a share as a percentage with one decimal: "82.3%".
 func percent(_ value: Double) -> String { fixed(value * 100, 1) + "%" }
 
