@@ -38,6 +38,14 @@ struct Context {
         } else {
             busyTimeout = SQLiteReviewStore.defaultBusyTimeout
         }
+        if let text = Context.environment(ThreadSetting.variable),
+            ThreadSetting.count(from: text) == nil
+        {
+            throw UsageError(
+                "\(ThreadSetting.variable) must be a whole number of 1 or more, "
+                    + "got '\(sanitized(text))'",
+                command: arguments.command)
+        }
 
         quiet = arguments.flag("quiet")
         let level: Logger.Level = arguments.flag("verbose") ? .debug : (quiet ? .error : .notice)

@@ -37,6 +37,26 @@ import Testing
                     + "TRIAGE_BUSY_TIMEOUT (now 0.5 s)\n"), "\(locked.stderr)")
         #expect(waited >= 0.4 && waited < 4, "waited \(waited) s")
     }
+
+    @Test func threadCountIsCheckedAtStartUp() throws {
+        let triage = try TriageProcess()
+        for bad in ["abc", "0", "-1", "2.5"] {
+            let result = try triage.run(
+                ["review", "list"], environment: ["TRIAGE_THREADS": bad])
+            #expect(result.status == 64, "\(bad)")
+            #expect(
+                result.stderr
+                    == "triage: error: TRIAGE_THREADS must be a whole number of 1 or more, "
+                    + "got '\(bad)'\n")
+            #expect(result.stdout.isEmpty)
+        }
+
+        // A valid count, or an empty variable (unset), is fine.
+        for good in ["1", "3", ""] {
+            let result = try triage.run(["review", "list"], environment: ["TRIAGE_THREADS": good])
+            #expect(result.status == 0, "\(good): \(result.stderr)")
+        }
+    }
 }
 
 /// The `sqlite3` shell holding a database's write lock until `finish()`.

@@ -15,6 +15,14 @@ import Testing
         )
     }
 
+    @Test func threadSettingIsAWholeNumberOfOneOrMore() {
+        #expect(ThreadSetting.count(from: "1") == 1)
+        #expect(ThreadSetting.count(from: "16") == 16)
+        for bad in ["", "abc", "0", "-1", "1.5", " 2", "2 "] {
+            #expect(ThreadSetting.count(from: bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func replacingSeveralFilesChangesNoneUntilAllAreWritten() throws {
         let folder = try TemporaryFolder()
         let first = folder.path + "/p.csv"
