@@ -41,4 +41,18 @@ import Testing
         #expect(calibrated.notes.count == 2)
         #expect(calibrated.notes.last?.hasPrefix("\(copy) is also training data") == true)
     }
+
+    @Test func aMissingInputColumnNamesTheOptionThatChoseIt() throws {
+        let folder = try TemporaryFolder()
+        let data = try write("a.csv", in: folder)
+        let error = #expect(throws: TriageError.self) {
+            try TrainingInput.fromFiles(
+                data: [data], calibration: [], labelColumn: "label", inputColumns: ["nosuch"],
+                settings: TrainingSettings())
+        }
+        #expect(
+            error?.description
+                == "\(data): no column \"nosuch\"; the columns are \"text\", \"label\"; "
+                + "name the column with --columns")
+    }
 }

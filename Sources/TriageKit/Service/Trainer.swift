@@ -100,7 +100,7 @@ public struct TrainingInput: Sendable {
             let part = try LabelledExamples.read(
                 path: path, labelColumn: labelColumn,
                 inputColumns: inputColumns ?? examples?.columns, ignoring: ignoring,
-                weightColumn: weightColumn)
+                weightColumn: weightColumn, inputColumnsOption: "--columns")
             if examples == nil { examples = part } else { examples?.append(contentsOf: part) }
             let source = try dataSource(path: path, rows: part.count)
 
@@ -123,7 +123,8 @@ public struct TrainingInput: Sendable {
             let trainingHashes = Set(sources.map(\.contentHash))
             for path in calibrationPaths {
                 let part = try LabelledExamples.read(
-                    path: path, labelColumn: labelColumn, inputColumns: examples.columns)
+                    path: path, labelColumn: labelColumn, inputColumns: examples.columns,
+                    inputColumnsOption: "--columns")
                 calibration.append(contentsOf: part)
                 let source = try dataSource(path: path, rows: part.count)
                 if trainingHashes.contains(source.contentHash) {
