@@ -337,7 +337,7 @@ import Testing
         let valid = try triage.write("valid.csv", "case,label,reviewer\n\(shared),translate,r2\n")
         let imported = try triage.run(["review", "import", valid])
         #expect(imported.status == 0, "\(imported.stderr)")
-        #expect(imported.stdout == "imported 1 answers\n")
+        #expect(imported.stdout == "imported 1 answer\n")
         #expect(try triage.run(["review", "label", open, "timer", "--reviewer", "r3"]).status == 0)
         let export = try triage.run(["review", "export"]).jsonLines()
         #expect(export.count == 4)

@@ -322,6 +322,6 @@ let reviewImportCommand = CommandSpec(
                     answeredAt: timeColumn.flatMap { row.cell(at: $0) }.flatMap { Double($0) }))
         }
         try store.importAnswers(answers)
-        context.out.line("imported \(answers.count) answers")
+        context.out.line("imported \(counted(answers.count, "answer"))")
         context.out.flush()
     })

@@ -145,6 +145,12 @@ func probabilityText(_ value: Double) -> String {
     return String(rounded(value, places: 12))
 }
 
+/// A count with its noun, singular for one: "1 answer", "2 answers". The plural is
+/// the singular with an "s" unless given.
+func counted(_ count: Int, _ singular: String, plural: String? = nil) -> String {
+    "\(count) " + (count == 1 ? singular : plural ?? singular + "s")
+}
+
 /// A duration for people, in seconds with no more decimals than it has (up to
 /// three): "600 s", "0.5 s".
 func secondsText(_ value: Double) -> String {
