@@ -52,10 +52,9 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("  accuracy  ") })
         #expect(!text.stdout.contains("no change"))
 
-        let json = try #require(
-            try JSONSerialization.jsonObject(
-                with: Data(try triage.run(["models", "diff", "1", "2", "--json"]).stdout.utf8))
-                as? [String: Any])
+        let printed = try triage.run(["models", "diff", "1", "2", "--json"])
+        #expect(printed.lines.count == 1)
+        let json = try #require(try printed.jsonLines().first)
         let data = try #require(json["data"] as? [String: Any])
         #expect((data["reviewed_cases_added"] as? [[String: Any]])?.count == 3)
         #expect((data["examples"] as? [String: Int]) == ["a": 160, "b": 163])
