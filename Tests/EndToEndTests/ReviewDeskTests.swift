@@ -219,6 +219,8 @@ import Testing
         #expect(shown["reviewer"] as? String == "r2")
         let history = try triage.run(["review", "show", id]).stdout
         #expect(history.components(separatedBy: "claimed").count - 1 == 2, "\(history)")
+        #expect(history.contains(" r1             lease 4 s\n"), "\(history)")
+        #expect(history.contains(" r2             lease 600 s\n"), "\(history)")
         #expect(history.components(separatedBy: "answered    r2").count - 1 == 1, "\(history)")
         let export = try triage.run(["review", "export"]).jsonLines()
         #expect(export.count == 1)

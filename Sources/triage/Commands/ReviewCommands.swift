@@ -117,10 +117,15 @@ let reviewShowCommand = CommandSpec(
             let kindWidth = max(11, history.map(\.kind.count).max() ?? 0)
             let whoWidth = max(14, history.compactMap { $0.reviewer?.count }.max() ?? 0)
             for event in history {
+                // A claim's value is its lease, stored as a number of seconds.
+                var value = event.value.map { sanitized($0) }
+                if event.kind == "claimed", let lease = event.value.flatMap(Double.init) {
+                    value = "lease \(secondsText(lease))"
+                }
                 out.line(
                     "  \(timestamp(event.at))  \(column(event.kind, kindWidth)) "
                         + column(event.reviewer.map { sanitized($0) } ?? "", whoWidth)
-                        + (event.value.map { " \(sanitized($0))" } ?? "")
+                        + (value.map { " \($0)" } ?? "")
                         + (event.previous.flatMap {
                             $0 == event.value ? nil : " (was \(sanitized($0)))"
                         } ?? ""))
