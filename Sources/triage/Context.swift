@@ -9,20 +9,44 @@ struct Context {
     let logger: Logger
     let out: Output
     let err: Output
+    /// Seconds a command waits for another process's lock on the review queue
+    /// before failing: `TRIAGE_BUSY_TIMEOUT`, else the queue's default.
+    let busyTimeout: Double
+
+    /// The variable that sets ``busyTimeout``.
+    static let busyTimeoutVariable = "TRIAGE_BUSY_TIMEOUT"
 
     init(arguments: ParsedArguments) throws {
+        // The parser refuses an empty `--home`; an empty TRIAGE_HOME counts as unset.
         if let home = arguments.value("home") {
-            guard !home.isEmpty else {
-                throw UsageError(
-                    "option '--home' needs a folder, got an empty value", command: arguments.command
-                )
-            }
             self.home = home
-        } else if let home = getenv("TRIAGE_HOME"), home.pointee != 0 {
-            self.home = String(cString: home)
+        } else if let home = Context.environment("TRIAGE_HOME") {
+            self.home = home
         } else {
             self.home = "."
         }
+
+        // Settings from the environment are checked before any work, like options.
+        if let text = Context.environment(Context.busyTimeoutVariable) {
+            guard let seconds = Double(text), seconds.isFinite, seconds >= 0 else {
+                throw UsageError(
+                    "\(Context.busyTimeoutVariable) must be a number of seconds, 0 or more, "
+                        + "got '\(sanitized(text))'",
+                    command: arguments.command)
+            }
+            busyTimeout = seconds
+        } else {
+            busyTimeout = SQLiteReviewStore.defaultBusyTimeout
+        }
+        if let text = Context.environment(ThreadSetting.variable),
+            ThreadSetting.count(from: text) == nil
+        {
+            throw UsageError(
+                "\(ThreadSetting.variable) must be a whole number of 1 or more, "
+                    + "got '\(sanitized(text))'",
+                command: arguments.command)
+        }
+
         quiet = arguments.flag("quiet")
         let level: Logger.Level = arguments.flag("verbose") ? .debug : (quiet ? .error : .notice)
         out = .standardOutput
@@ -42,7 +66,10 @@ struct Context {
 
     /// Opens the review queue, creating it on first use.
     func openStore() throws -> SQLiteReviewStore {
-        try SQLiteReviewStore(path: queuePath, logger: logger)
+        try SQLiteReviewStore(
+            path: queuePath, busyTimeout: busyTimeout,
+            busyTimeoutName: "\(Context.busyTimeoutVariable) (now \(secondsText(busyTimeout)))",
+            logger: logger)
     }
 
     /// Opens the review queue for reading, or `nil` when there is none yet: reading
@@ -61,6 +88,12 @@ struct Context {
             throw UsageError(error.description, command: arguments.command)
         }
         return name
+    }
+
+    /// An environment variable's value; `nil` when it is unset or empty.
+    static func environment(_ name: String) -> String? {
+        guard let value = getenv(name), value.pointee != 0 else { return nil }
+        return String(cString: value)
     }
 
     /// A note for the user on standard error, unless `--quiet`.

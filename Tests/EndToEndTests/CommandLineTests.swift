@@ -43,6 +43,27 @@ import Testing
         #expect(result.stderr == "triage: error: option '--model NAME' needs a value\n")
     }
 
+    @Test func emptyValueIsAOneLineUsageError() throws {
+        let triage = try TriageProcess()
+        let cases: [([String], String)] = [
+            (["train", "--data", ""], "--data FILE"),
+            (["classify", "--text", "", "-"], "--text COL"),
+            (["classify", "--model=", "-"], "--model NAME"),
+            (["--home", "", "review", "list"], "--home DIR"),
+            (["review", "label", "1", "timer", "--note", ""], "--note TEXT"),
+            (["split", "x.csv", "--into", "", "--into", "q.csv=0.5"], "--into FILE=SHARE"),
+        ]
+        for (arguments, option) in cases {
+            let result = try triage.run(arguments)
+            #expect(result.status == 64, "\(arguments)")
+            #expect(
+                result.stderr
+                    == "triage: error: option '\(option)' needs a value, got an empty one\n")
+            #expect(result.stdout.isEmpty)
+        }
+        #expect(!FileManager.default.fileExists(atPath: triage.path("review")))
+    }
+
     @Test func unknownCommandAndBadValuesAreUsageErrors() throws {
         let triage = try TriageProcess()
         let unknown = try triage.run(["trian"])

@@ -153,9 +153,12 @@ import Testing
         #expect(csv.status == 0, "\(csv.stderr)")
         #expect(
             csv.lines.first
-                == "index,label,confidence,decision,reason,case,model_version,alternatives")
+                == "index,label,confidence,decision,reason,case,model_version,alternatives,"
+                + "prediction_set")
         #expect(csv.lines.count == 3)
         #expect(csv.lines[1].hasPrefix("0,payday,"))
+        // No conformal policy, so no prediction set: the last field is empty.
+        #expect(csv.lines[1].hasSuffix("\","))
         let table = try triage.run([
             "classify", "--format", "table", "--dry-run", jsonl, "--text", "query",
         ])

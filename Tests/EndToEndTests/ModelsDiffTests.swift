@@ -52,10 +52,9 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("  accuracy  ") })
         #expect(!text.stdout.contains("no change"))
 
-        let json = try #require(
-            try JSONSerialization.jsonObject(
-                with: Data(try triage.run(["models", "diff", "1", "2", "--json"]).stdout.utf8))
-                as? [String: Any])
+        let printed = try triage.run(["models", "diff", "1", "2", "--json"])
+        #expect(printed.lines.count == 1)
+        let json = try #require(try printed.jsonLines().first)
         let data = try #require(json["data"] as? [String: Any])
         #expect((data["reviewed_cases_added"] as? [[String: Any]])?.count == 3)
         #expect((data["examples"] as? [String: Int]) == ["a": 160, "b": 163])
@@ -83,6 +82,37 @@ import Testing
         #expect(
             files.contains(
                 "metrics (each on its own calibration split, so not on the same examples)"))
+    }
+
+    @Test func aChangeTooSmallToShowHasNoSign() throws {
+        let triage = try TriageProcess()
+        let train = try triage.write(
+            "train.csv",
+            Slices.csv(try Slices.clinc("train.csv", labels: ["timer", "payday"], perLabel: 30)))
+        #expect(try triage.run(["train", "-q", "--data", train]).status == 0)
+
+        // Version 2: version 1 with its accuracy a hair lower, and its ECE a hair higher.
+        let versions = triage.path("models/default/versions")
+        try FileManager.default.copyItem(atPath: versions + "/1", toPath: versions + "/2")
+        let path = versions + "/2/manifest.json"
+        var manifest = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
+                as? [String: Any])
+        var metrics = try #require(manifest["metrics"] as? [String: Any])
+        let accuracy = try #require(metrics["accuracy"] as? Double)
+        let error = try #require(metrics["calibration_error"] as? Double)
+        metrics["accuracy"] = accuracy - 1e-7
+        metrics["calibration_error"] = error + 1e-7
+        manifest["metrics"] = metrics
+        manifest["version"] = 2
+        try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: path))
+
+        let lines = try triage.run(["models", "diff", "1", "2"]).lines
+        let shown = try #require(lines.first { $0.hasPrefix("  accuracy ") })
+        #expect(shown.hasSuffix(" 0.0000"), "\(shown)")
+        #expect(!shown.contains("-0.0000"), "\(shown)")
+        let ece = try #require(lines.first { $0.hasPrefix("  calibration error ") })
+        #expect(ece.hasSuffix(" 0.0000") && !ece.contains("+0.0000"), "\(ece)")
     }
 
     @Test func unknownVersionsAndBadArgumentsAreOneLineErrors() throws {

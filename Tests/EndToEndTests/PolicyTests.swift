@@ -60,6 +60,16 @@ import Testing
             "in.txt", "set a timer for ten minutes\nhello there, goodbye\n")
         let decisions = try triage.run(["classify", inputs]).jsonLines()
         #expect(decisions.allSatisfy { $0["prediction_set"] is [String] })
+
+        // CSV output carries the same sets, as JSON arrays in the last field.
+        let csv = try triage.run(["classify", inputs, "--format", "csv", "--dry-run"])
+        #expect(csv.status == 0, "\(csv.stderr)")
+        #expect(csv.lines.first?.hasSuffix(",alternatives,prediction_set") == true)
+        for (line, decision) in zip(csv.lines.dropFirst(), decisions) {
+            let set = try #require(decision["prediction_set"] as? [String])
+            let json = "[" + set.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+            #expect(line.hasSuffix("," + Slices.quote(json)), "\(line)")
+        }
         if let deferred = decisions.first(where: { $0["reason"] as? String == "set_size" }),
             let id = deferred["case"] as? Int
         {

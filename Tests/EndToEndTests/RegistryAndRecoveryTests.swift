@@ -72,7 +72,7 @@ import Testing
         #expect(undone.status == 0, "\(undone.stderr)")
         let retrained = try triage.run(["retrain", "--hold-back", "0", "--json"])
         #expect(retrained.status == 0, "\(retrained.stderr)")
-        #expect(retrained.stderr.contains("leaving out 1 answer(s) version 2 learned from"))
+        #expect(retrained.stderr.contains("leaving out 1 answer version 2 learned from"))
         let manifest =
             try JSONSerialization.jsonObject(with: Data(retrained.stdout.utf8))
             as? [String: Any]

@@ -219,9 +219,38 @@ import Testing
         #expect(shown["reviewer"] as? String == "r2")
         let history = try triage.run(["review", "show", id]).stdout
         #expect(history.components(separatedBy: "claimed").count - 1 == 2, "\(history)")
+        #expect(history.contains(" r1             lease 4 s\n"), "\(history)")
+        #expect(history.contains(" r2             lease 600 s\n"), "\(history)")
         #expect(history.components(separatedBy: "answered    r2").count - 1 == 1, "\(history)")
         let export = try triage.run(["review", "export"]).jsonLines()
         #expect(export.count == 1)
+    }
+
+    // MARK: - Listing
+
+    @Test func listSaysTheQueueIsEmptyOnlyWhenItIs() throws {
+        let triage = try TriageProcess()
+        try trainDeferringModel(triage)
+        let ids = try enqueue(triage, ["set a timer for ten minutes", "what is my payday"])
+
+        // No rows asked for: none printed, and the counts, not "no pending cases".
+        let none = try triage.run(["review", "list", "--limit", "0"])
+        #expect(none.status == 0)
+        #expect(none.stdout.isEmpty)
+        #expect(none.stderr == "triage: 2 pending, 0 answered\n")
+        let one = try triage.run(["review", "list", "--limit", "1"])
+        #expect(one.lines.count == 2, "\(one.stdout)")
+        #expect(one.stderr == "triage: 2 pending, 0 answered\n")
+
+        // Once every case is answered, the queue is empty whatever the limit.
+        for id in ids {
+            #expect(try triage.run(["review", "label", String(id), "timer"]).status == 0)
+        }
+        for limit in ["0", "5"] {
+            let empty = try triage.run(["review", "list", "--limit", limit])
+            #expect(empty.stdout.isEmpty)
+            #expect(empty.stderr == "triage: no pending cases\n")
+        }
     }
 
     // MARK: - Refused answers
@@ -269,10 +298,11 @@ import Testing
             ["review", "label", closed, "timer", "--reviewer", "r2"],
             "case \(closed) is already answered")
 
-        // A case another reviewer's live claim holds.
+        // A case another reviewer's live claim holds, to answer or to skip.
         try refused(
             ["review", "label", open, "timer", "--reviewer", "r2"],
             "case \(open) is claimed by r3")
+        try refused(["review", "skip", open, "--reviewer", "r2"], "case \(open) is claimed by r3")
 
         // The same reviewer twice on a case that needs two answers.
         try refused(
@@ -281,6 +311,14 @@ import Testing
 
         // A case that does not exist.
         try refused(["review", "label", "999", "timer", "--reviewer", "r2"], "no review case 999")
+
+        // Releasing a case that does not exist, or that the reviewer holds no claim on.
+        try refused(["review", "release", "999", "--reviewer", "r3"], "no review case 999")
+        try refused(
+            ["review", "release", open, "--reviewer", "r2"], "r2 holds no claim on case \(open)")
+        try refused(
+            ["review", "release", closed, "--reviewer", "r1"], "r1 holds no claim on case \(closed)"
+        )
 
         // Imports are all or none: one bad row and nothing is recorded.
         let closedRow = try triage.write(
@@ -301,7 +339,7 @@ import Testing
         let valid = try triage.write("valid.csv", "case,label,reviewer\n\(shared),translate,r2\n")
         let imported = try triage.run(["review", "import", valid])
         #expect(imported.status == 0, "\(imported.stderr)")
-        #expect(imported.stdout == "imported 1 answers\n")
+        #expect(imported.stdout == "imported 1 answer\n")
         #expect(try triage.run(["review", "label", open, "timer", "--reviewer", "r3"]).status == 0)
         let export = try triage.run(["review", "export"]).jsonLines()
         #expect(export.count == 4)

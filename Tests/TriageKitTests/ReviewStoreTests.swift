@@ -279,6 +279,60 @@ import Testing
         #expect(try store.reviewCase(id: id).skips == 2)
     }
 
+    @Test(arguments: Storage.allCases)
+    func skipIsRefusedWhileAnotherReviewersClaimHoldsTheCase(storage: Storage) throws {
+        let store = try StoreFixture(storage).store
+        let id = try store.enqueue([deferred("a")])[0]
+        _ = try store.claimNext(reviewer: "alice", model: nil, order: .fifo, lease: 600)
+        let events = try store.eventRows().count
+
+        // Refused like an answer would be, changing nothing.
+        let error = #expect(throws: TriageError.self) {
+            try store.skip(caseID: id, reviewer: "erin")
+        }
+        #expect(error?.code == .caseClosed)
+        #expect(error?.message == "case \(id) is claimed by alice")
+        #expect(try store.reviewCase(id: id).skips == 0)
+        #expect(try store.eventRows().count == events)
+
+        // The holder may skip it, which frees the claim for others.
+        #expect(try store.skip(caseID: id, reviewer: "alice").skips == 1)
+        #expect(try store.skip(caseID: id, reviewer: "erin").skips == 2)
+    }
+
+    @Test(arguments: Storage.allCases)
+    func releaseGivesUpOnlyALiveClaimOfTheReviewer(storage: Storage) throws {
+        let store = try StoreFixture(storage).store
+        let ids = try store.enqueue([deferred("a"), deferred("b")])
+        let claimed = try store.claimNext(reviewer: "ana", model: nil, order: .fifo, lease: 600)
+        #expect(claimed?.id == ids[0])
+        let events = try store.eventRows().count
+
+        // Another reviewer, a case nobody claimed, and no case at all: nothing changes.
+        #expect(try store.release(caseID: ids[0], reviewer: "ben") == false)
+        #expect(try store.release(caseID: ids[1], reviewer: "ana") == false)
+        let error = #expect(throws: TriageError.self) {
+            try store.release(caseID: 42, reviewer: "ana")
+        }
+        #expect(error?.code == .caseNotFound)
+        #expect(error?.description == "no review case 42")
+        #expect(try store.eventRows().count == events)
+        #expect(try store.integer("SELECT count(*) FROM claims") == 1)
+
+        // The holder releases it once; a second time there is nothing to release.
+        #expect(try store.release(caseID: ids[0], reviewer: "ana"))
+        #expect(
+            try store.eventRows(caseID: ids[0]).last
+                == EventRow(caseID: ids[0], kind: "released", reviewer: "ana"))
+        #expect(try store.release(caseID: ids[0], reviewer: "ana") == false)
+        #expect(try store.eventRows().count == events + 1)
+
+        // A claim whose lease has run out is no longer held.
+        _ = try store.claimNext(reviewer: "ana", model: nil, order: .fifo, lease: 0.5)
+        #expect(try store.release(caseID: ids[0], reviewer: "ana") == false)
+        #expect(try store.eventRows().count == events + 2)
+    }
+
     // MARK: - The event log
 
     @Test(arguments: Storage.allCases)
@@ -485,6 +539,25 @@ import Testing
         #expect(try store.counts(model: nil) == [.pending: 1, .answered: 0, .autoResolved: 0])
         #expect(try store.reviewCase(id: id).status == .pending)
         #expect(try store.eventRows().count == 1)
+    }
+
+    @Test func lockedQueueRemedyNamesHowToRaiseTheBusyTimeout() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.queuePath
+        _ = try SQLiteReviewStore(path: path).enqueue([deferred("a")])
+        let store = try SQLiteReviewStore(
+            path: path, busyTimeout: 0, busyTimeoutName: "TRIAGE_BUSY_TIMEOUT (now 0 s)")
+        let holder = try SQLiteDatabase(path: path)
+        try holder.execute("BEGIN EXCLUSIVE")
+        defer { try? holder.execute("ROLLBACK") }
+
+        let error = #expect(throws: TriageError.self) {
+            try store.addNote(caseID: 1, reviewer: "ana", text: "x")
+        }
+        #expect(
+            error?.remedy
+                == "the review queue is locked by another process; try again, or raise "
+                + "TRIAGE_BUSY_TIMEOUT (now 0 s)")
     }
 
     @Test func twoConnectionsEnqueueWithoutLosingCases() throws {

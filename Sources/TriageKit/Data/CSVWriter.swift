@@ -26,4 +26,17 @@ public enum CSVWriter {
     public static func write(columns: [String], rows: [Row], to path: String) throws {
         try FileIO.replace(path, with: bytes(columns: columns, rows: rows))
     }
+
+    /// Writes several CSV files, replacing none until every one is written: a file
+    /// that cannot be written (a missing folder, a full disk) leaves all of them as
+    /// they were. Errors name the files given.
+    ///
+    /// - Throws: `.io` naming the file that failed.
+    public static func write(
+        _ files: [(path: String, columns: [String], rows: [Row])]
+    ) throws {
+        try FileIO.replaceAll(files.map(\.path)) { index in
+            bytes(columns: files[index].columns, rows: files[index].rows)
+        }
+    }
 }

@@ -94,11 +94,15 @@ public struct LabelledExamples: Sendable {
     ///   - inputColumns: the columns to keep, or `nil` for every column but the label,
     ///     the weight and `ignoring`.
     ///   - weightColumn: a column of positive numbers weighting each example.
+    ///   - inputColumnsOption: the option that names the input columns, for the
+    ///     remedy when one is missing: `--text` where it renames a model's text
+    ///     column, `--columns` where the user chose them.
     /// - Throws: `TriageError` `.invalidData` naming the file, line and problem (a
     ///   missing column, a row without a label, no rows at all), or `.io`.
     public static func read(
         path: String, labelColumn: String = "label", inputColumns: [String]? = nil,
-        ignoring: Set<String> = [], weightColumn: String? = nil, format: TableFormat? = nil
+        ignoring: Set<String> = [], weightColumn: String? = nil, format: TableFormat? = nil,
+        inputColumnsOption: String = "--text"
     ) throws -> LabelledExamples {
         let format = format ?? TableFormat.inferred(fromPath: path)
         guard format != .lines else {
@@ -114,7 +118,9 @@ public struct LabelledExamples: Sendable {
             ?? table.columns.filter {
                 $0 != labelColumn && $0 != weightColumn && !ignoring.contains($0)
             }
-        let positions = try names.map { try column($0, in: table, option: "--text") }
+        let positions = try names.map {
+            try column($0, in: table, option: inputColumnsOption)
+        }
         guard !names.isEmpty else {
             throw TriageError.invalidData(
                 "no input columns besides the label \"\(labelColumn)\"",

@@ -151,12 +151,12 @@ public struct ManifestDiff: Codable, Sendable, Equatable {
         data.isUnchanged && settings.isUnchanged && metrics.allSatisfy { $0.a == $0.b }
     }
 
-    /// The comparison as pretty-printed JSON with snake_case keys, sorted, ending in a
-    /// newline, as manifests are stored.
+    /// The comparison as one line of JSON with snake_case keys, sorted, ending in a
+    /// newline, like the other JSON a command prints.
     public func jsonBytes() throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array(try encoder.encode(self)) + [0x0a]
     }
 }

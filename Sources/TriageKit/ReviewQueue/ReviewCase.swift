@@ -183,6 +183,9 @@ public protocol ReviewStore: AnyObject {
     ) throws -> ReviewCase
 
     /// Records that a reviewer passed on a case; it stays pending and moves to the back.
+    ///
+    /// - Throws: `caseNotFound`; `caseClosed` when the case is already answered or
+    ///   another reviewer's claim holds it. Nothing changes on any error.
     @discardableResult
     func skip(caseID: Int64, reviewer: String) throws -> ReviewCase
 
@@ -200,8 +203,14 @@ public protocol ReviewStore: AnyObject {
     /// answer would be except for claims.
     func importAnswers(_ answers: [ImportedAnswer]) throws
 
-    /// Gives up a reviewer's claim on a case without answering it.
-    func release(caseID: Int64, reviewer: String) throws
+    /// Gives up a reviewer's live claim on a case without answering it, and returns
+    /// `true`. Returns `false`, changing nothing and recording no event, when the
+    /// reviewer holds no live claim on the case (never claimed it, answered it, or
+    /// let the lease run out).
+    ///
+    /// - Throws: `caseNotFound` when there is no such case.
+    @discardableResult
+    func release(caseID: Int64, reviewer: String) throws -> Bool
 
     /// Takes back a reviewer's latest answer; its case reopens and the reviewer holds
     /// it again. Returns the case, or `nil` when the reviewer has no answer to undo.

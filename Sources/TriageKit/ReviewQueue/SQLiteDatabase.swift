@@ -37,6 +37,11 @@ final class SQLiteDatabase {
     /// How the database is named in error messages and remedies.
     let name: String
 
+    /// How the remedy for a locked database names the busy timeout, so that users
+    /// know what to raise: "the busy timeout" unless the caller knows better (an
+    /// environment variable or an option).
+    let busyTimeoutName: String
+
     private let handle: OpaquePointer
     private let logger: Logger
     private var cache: [String: SQLiteStatement] = [:]
@@ -58,16 +63,19 @@ final class SQLiteDatabase {
     ///   - busyTimeout: seconds to wait for a lock held by another connection before
     ///     giving up with a "locked" error; clamped to 0 through about 24 days.
     ///   - name: how error messages name the database, such as "the review queue".
+    ///   - busyTimeoutName: how the remedy for a locked database names the busy
+    ///     timeout.
     ///   - logger: takes debug messages about how the database was opened.
     /// - Throws: `.store` when the folder cannot be created, the file cannot be opened,
     ///   or it is not an SQLite database (`SQLITE_NOTADB`). The file is read once at
     ///   open, so a damaged or foreign file is reported here rather than later.
     init(
         path: String, busyTimeout: Double = 5, name: String = "the database",
-        logger: Logger = .disabled
+        busyTimeoutName: String = "the busy timeout", logger: Logger = .disabled
     ) throws {
         self.path = path
         self.name = name
+        self.busyTimeoutName = busyTimeoutName
         self.logger = logger
         let inMemory = path == SQLiteDatabase.inMemoryPath
 
@@ -84,7 +92,7 @@ final class SQLiteDatabase {
         guard status == SQLITE_OK, let connection else {
             let error = SQLiteDatabase.error(
                 "cannot open \(name)", code: status, connection: connection,
-                path: path, name: name)
+                path: path, name: name, busyTimeoutName: busyTimeoutName)
             sqlite3_close_v2(connection)
             throw error
         }
@@ -275,14 +283,16 @@ final class SQLiteDatabase {
 
     /// A `.store` error for a failure on this connection, with SQLite's message.
     func error(_ what: String, code: Int32) -> TriageError {
-        SQLiteDatabase.error(what, code: code, connection: handle, path: path, name: name)
+        SQLiteDatabase.error(
+            what, code: code, connection: handle, path: path, name: name,
+            busyTimeoutName: busyTimeoutName)
     }
 
     /// A `.store` error: what failed, SQLite's reason and codes, and a remedy where
     /// there is an obvious one.
     static func error(
         _ what: String, code: Int32, connection: OpaquePointer?, path: String,
-        name: String
+        name: String, busyTimeoutName: String = "the busy timeout"
     ) -> TriageError {
         // Prefer the connection's message, which is specific ("no such table: x"),
         // and fall back to the generic text of the code.
@@ -298,14 +308,16 @@ final class SQLiteDatabase {
         return TriageError(
             .store, "\(what): \(reason) (\(codeText))",
             at: SourceLocation(file: path),
-            remedy: remedy(forPrimaryCode: primary, name: name))
+            remedy: remedy(forPrimaryCode: primary, name: name, busyTimeoutName: busyTimeoutName))
     }
 
     /// The remedy for a primary result code, when there is an obvious one.
-    static func remedy(forPrimaryCode code: Int32, name: String) -> String? {
+    static func remedy(
+        forPrimaryCode code: Int32, name: String, busyTimeoutName: String = "the busy timeout"
+    ) -> String? {
         switch code {
         case SQLITE_BUSY, SQLITE_LOCKED:
-            "\(name) is locked by another process; try again, or raise the busy timeout"
+            "\(name) is locked by another process; try again, or raise \(busyTimeoutName)"
         case SQLITE_NOTADB, SQLITE_CORRUPT:
             "the file is not a Triage review queue or is damaged; restore it from a "
                 + "backup or move it aside"

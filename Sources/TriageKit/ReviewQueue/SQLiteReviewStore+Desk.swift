@@ -75,14 +75,7 @@ extension SQLiteReviewStore {
             if state.answeredByReviewer {
                 throw TriageError(.caseClosed, "\(reviewer) already answered case \(caseID)")
             }
-            if state.answers + state.otherClaims >= state.required, !state.ownClaim {
-                throw TriageError(
-                    .caseClosed,
-                    "case \(caseID) is claimed by \(state.claimHolder ?? "another reviewer")",
-                    remedy:
-                        "take the next case with `triage review next`, or wait for the claim to expire"
-                )
-            }
+            try checkNotClaimedByOthers(caseID: caseID, state: state)
             try insertAnswer(
                 caseID: caseID, reviewer: reviewer, label: label, source: "review", at: now)
             try deleteClaim(caseID: caseID, reviewer: reviewer)
@@ -131,15 +124,18 @@ extension SQLiteReviewStore {
         }
     }
 
-    public func release(caseID: Int64, reviewer: String) throws {
+    @discardableResult
+    public func release(caseID: Int64, reviewer: String) throws -> Bool {
         let now = clock()
-        try database.transaction {
-            try deleteClaim(caseID: caseID, reviewer: reviewer)
-            if database.changes > 0 {
-                try appendEvent(
-                    caseID: caseID, kind: "released", reviewer: reviewer, value: nil,
-                    previous: nil, at: now)
-            }
+        return try database.transaction {
+            // A claim whose lease has run out is no longer held: it stays as it is.
+            _ = try fetchCase(id: caseID)
+            try database.run(SQL.deleteLiveClaim, caseID, reviewer, now)
+            guard database.changes > 0 else { return false }
+            try appendEvent(
+                caseID: caseID, kind: "released", reviewer: reviewer, value: nil,
+                previous: nil, at: now)
+            return true
         }
     }
 
@@ -266,6 +262,25 @@ extension SQLiteReviewStore {
             claimHolder: statement.optionalString(at: 6))
     }
 
+    /// Throws `caseClosed` when other reviewers' live claims, with the answers
+    /// already given, take every answer the case needs and this reviewer holds no
+    /// claim of their own: the case is theirs until the claims end.
+    func checkNotClaimedByOthers(caseID: Int64, reviewer: String, at now: Double) throws {
+        try checkNotClaimedByOthers(
+            caseID: caseID, state: openState(caseID: caseID, reviewer: reviewer, at: now))
+    }
+
+    private func checkNotClaimedByOthers(caseID: Int64, state: OpenState) throws {
+        if state.answers + state.otherClaims >= state.required, !state.ownClaim {
+            throw TriageError(
+                .caseClosed,
+                "case \(caseID) is claimed by \(state.claimHolder ?? "another reviewer")",
+                remedy:
+                    "take the next case with `triage review next`, or wait for the claim to expire"
+            )
+        }
+    }
+
     private func insertAnswer(
         caseID: Int64, reviewer: String, label: String, source: String, at now: Double
     ) throws {
@@ -345,6 +360,10 @@ extension SQL {
     static let deleteClaim = "DELETE FROM claims WHERE case_id = ?1 AND reviewer = ?2"
 
     static let deleteClaims = "DELETE FROM claims WHERE case_id = ?1"
+
+    static let deleteLiveClaim = """
+        DELETE FROM claims WHERE case_id = ?1 AND reviewer = ?2 AND expires_at > ?3
+        """
 
     static let openState = """
         SELECT c.required_answers, c.disputed,

@@ -39,6 +39,9 @@ public final class SQLiteReviewStore: ReviewStore {
     let clock: @Sendable () -> Double
     private let json = ProbabilityJSON()
 
+    /// Seconds a write waits for another process's lock unless told otherwise.
+    public static let defaultBusyTimeout: Double = 5
+
     /// Opens the review queue at `path`, creating the file, its folder and its tables
     /// when missing, and upgrading an older schema.
     ///
@@ -46,6 +49,8 @@ public final class SQLiteReviewStore: ReviewStore {
     ///   - path: the database file; see ``defaultPath(home:)``.
     ///   - busyTimeout: seconds to wait for another process's write lock before a
     ///     write fails with a "locked" error.
+    ///   - busyTimeoutName: how that error's remedy names the busy timeout, such as
+    ///     the environment variable that sets it.
     ///   - logger: takes debug messages; nothing is logged above debug.
     ///   - clock: the current time in seconds since 1970, stored with each change.
     /// - Throws: `.invalidArgument` for a negative busy timeout; `.store` when the
@@ -53,7 +58,8 @@ public final class SQLiteReviewStore: ReviewStore {
     ///   newer Triage.
     public init(
         path: String,
-        busyTimeout: Double = 5,
+        busyTimeout: Double = defaultBusyTimeout,
+        busyTimeoutName: String = "the busy timeout",
         logger: Logger = .disabled,
         clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) throws {
@@ -68,6 +74,7 @@ public final class SQLiteReviewStore: ReviewStore {
         // Open, then bring the tables up to date.
         database = try SQLiteDatabase(
             path: path, busyTimeout: busyTimeout, name: "the review queue",
+            busyTimeoutName: busyTimeoutName,
             logger: logger)
         try ReviewQueueSchema.migrate(database, logger: logger)
         logger.debug("opened review queue", ["store.path": path])
@@ -206,14 +213,17 @@ public final class SQLiteReviewStore: ReviewStore {
     /// Records that a reviewer passed on a case; it stays pending and moves to the
     /// back, behind every case skipped fewer times.
     ///
-    /// - Throws: `caseNotFound`, or `caseClosed` when the case is already answered;
-    ///   nothing changes in either case.
+    /// - Throws: `caseNotFound`; `caseClosed` when the case is already answered, or
+    ///   when another reviewer's live claim holds it (as for an answer). Nothing
+    ///   changes on any error.
     @discardableResult
     public func skip(caseID: Int64, reviewer: String) throws -> ReviewCase {
         let now = clock()
         let skipped = try database.transaction {
-            // Only a pending case can be skipped.
+            // Only a pending case can be skipped, and not from under another
+            // reviewer's claim.
             try checkPending(caseID: caseID)
+            try checkNotClaimedByOthers(caseID: caseID, reviewer: reviewer, at: now)
 
             // Move it back, free the reviewer's claim, and log who passed on it.
             try deleteClaim(caseID: caseID, reviewer: reviewer)

@@ -10,6 +10,7 @@ final class SQLiteStatement {
     private let connection: OpaquePointer
     private let path: String
     private let name: String
+    private let busyTimeoutName: String
 
     /// SQLite copies the bytes of bound text before the bind call returns.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
@@ -19,6 +20,7 @@ final class SQLiteStatement {
         self.connection = sqlite3_db_handle(handle)
         self.path = database.path
         self.name = database.name
+        self.busyTimeoutName = database.busyTimeoutName
     }
 
     deinit {
@@ -150,7 +152,8 @@ final class SQLiteStatement {
             sqlite3_stmt_readonly(handle) != 0
             ? "cannot read \(name)" : "cannot write to \(name)"
         return SQLiteDatabase.error(
-            what, code: status, connection: connection, path: path, name: name)
+            what, code: status, connection: connection, path: path, name: name,
+            busyTimeoutName: busyTimeoutName)
     }
 }
 

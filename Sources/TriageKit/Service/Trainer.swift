@@ -80,6 +80,10 @@ public struct TrainingInput: Sendable {
     /// Reads training files and either a calibration file or a stratified share held
     /// out of the training data.
     ///
+    /// The result's notes say when a training file is given twice (the same content,
+    /// under one name or two), since its examples then count twice, and when a
+    /// calibration file is also training data.
+    ///
     /// - Parameters:
     ///   - inputColumns: the input columns, or `nil` for every column of the first
     ///     file but the label and `ignoring`; later files and the calibration file must
@@ -91,13 +95,24 @@ public struct TrainingInput: Sendable {
     ) throws -> TrainingInput {
         var examples: LabelledExamples?
         var sources: [ModelManifest.DataSource] = []
+        var notes: [String] = []
         for path in paths {
             let part = try LabelledExamples.read(
                 path: path, labelColumn: labelColumn,
                 inputColumns: inputColumns ?? examples?.columns, ignoring: ignoring,
-                weightColumn: weightColumn)
+                weightColumn: weightColumn, inputColumnsOption: "--columns")
             if examples == nil { examples = part } else { examples?.append(contentsOf: part) }
-            sources.append(try dataSource(path: path, rows: part.count))
+            let source = try dataSource(path: path, rows: part.count)
+
+            // A file given twice, under its name or another, is read twice.
+            if let earlier = sources.first(where: { $0.contentHash == source.contentHash }) {
+                notes.append(
+                    (earlier.path == path
+                        ? "\(path) is given twice as training data"
+                        : "\(path) holds the same data as \(earlier.path)")
+                        + ", so each of its examples counts twice in training")
+            }
+            sources.append(source)
         }
         guard let examples else {
             throw TriageError.invalidArgument("there is no training data file")
@@ -105,11 +120,11 @@ public struct TrainingInput: Sendable {
 
         if !calibrationPaths.isEmpty {
             var calibration = LabelledExamples(columns: examples.columns)
-            var notes: [String] = []
             let trainingHashes = Set(sources.map(\.contentHash))
             for path in calibrationPaths {
                 let part = try LabelledExamples.read(
-                    path: path, labelColumn: labelColumn, inputColumns: examples.columns)
+                    path: path, labelColumn: labelColumn, inputColumns: examples.columns,
+                    inputColumnsOption: "--columns")
                 calibration.append(contentsOf: part)
                 let source = try dataSource(path: path, rows: part.count)
                 if trainingHashes.contains(source.contentHash) {
@@ -130,11 +145,13 @@ public struct TrainingInput: Sendable {
         let (heldOut, rest) = StratifiedSplit.holdOut(
             labels: examples.labels, share: settings.calibrationShare, seed: settings.seed)
         let percent = Int((settings.calibrationShare * 100).rounded())
-        return TrainingInput(
+        var input = TrainingInput(
             training: examples.subset(rest), calibration: examples.subset(heldOut),
             sources: sources,
             calibrationSource: "stratified \(percent)% of the training data, seed \(settings.seed)",
             labelColumn: labelColumn)
+        input.notes = notes
+        return input
     }
 
     static func dataSource(path: String, rows: Int) throws -> ModelManifest.DataSource {

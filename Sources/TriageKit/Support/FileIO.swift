@@ -50,10 +50,16 @@ enum FileIO {
 
     /// Writes `bytes` to a new file at `path` and flushes it to the device. The file
     /// must not exist yet.
-    static func writeNew(_ path: String, _ bytes: [UInt8]) throws {
+    ///
+    /// - Parameter name: the path errors name, when it is not `path` itself (a
+    ///   temporary file stands in for the file the user named).
+    static func writeNew(_ path: String, _ bytes: [UInt8], reportingAs name: String? = nil)
+        throws
+    {
+        let name = name ?? path
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw TriageError.io("cannot create: \(systemError())", path: path)
+            throw TriageError.io("cannot create: \(systemError())", path: name)
         }
         defer { close(descriptor) }
         var written = 0
@@ -63,29 +69,63 @@ enum FileIO {
             }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw TriageError.io("cannot write: \(systemError())", path: path)
+                throw TriageError.io("cannot write: \(systemError())", path: name)
             }
             written += count
         }
         guard fsync(descriptor) == 0 else {
-            throw TriageError.io("cannot flush to disk: \(systemError())", path: path)
+            throw TriageError.io("cannot flush to disk: \(systemError())", path: name)
         }
     }
 
     /// Replaces the file at `path` with `bytes` atomically: a temporary sibling is
-    /// written, flushed and renamed over it.
+    /// written, flushed and renamed over it. Errors name `path`, not the temporary file.
     static func replace(_ path: String, with bytes: [UInt8]) throws {
-        let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try replaceAll([path]) { _ in bytes }
+    }
+
+    /// Replaces several files, none of them before all are written: each one's
+    /// contents go to a temporary sibling, flushed, and only when every one is
+    /// written are they renamed over their files, in order. A failure while writing
+    /// leaves every file as it was and no temporary file behind. Errors name the
+    /// files given, never a temporary one.
+    ///
+    /// Known limit: the renames are atomic one by one, not together, so a failure
+    /// among them (rare, since each rename stays within its folder and folders are
+    /// refused up front) leaves the earlier files replaced.
+    ///
+    /// - Parameter contents: the bytes of the file at each index, asked for one file
+    ///   at a time, so only one file's bytes need be in memory at once.
+    static func replaceAll(_ paths: [String], contents: (Int) throws -> [UInt8]) throws {
+        // A folder cannot be renamed over; find out before anything is written.
+        for path in paths where isDirectory(path) {
+            throw TriageError.io("cannot replace a folder with a file", path: path)
+        }
+
+        // Every file to its temporary sibling first.
+        var temporaries: [String] = []
         do {
-            try writeNew(temporary, bytes)
-            guard rename(temporary, path) == 0 else {
-                throw TriageError.io("cannot rename into place: \(systemError())", path: path)
+            for (index, path) in paths.enumerated() {
+                let temporary =
+                    "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+                let bytes = try contents(index)
+                try writeNew(temporary, bytes, reportingAs: path)
+                temporaries.append(temporary)
             }
         } catch {
-            unlink(temporary)
+            for temporary in temporaries { unlink(temporary) }
             throw error
         }
-        try syncDirectory(containing: path)
+
+        // Then into place, and the folders' entries to disk.
+        for (index, (temporary, path)) in zip(temporaries, paths).enumerated() {
+            guard rename(temporary, path) == 0 else {
+                let reason = systemError()
+                for left in temporaries[index...] { unlink(left) }
+                throw TriageError.io("cannot rename into place: \(reason)", path: path)
+            }
+        }
+        for folder in Set(paths.map(parent(of:))).sorted() { try syncDirectory(folder) }
     }
 
     /// Flushes a directory's entries, so a rename inside it survives a crash.

@@ -4,15 +4,35 @@ import Dispatch
     import Glibc
 #endif
 
+/// The `TRIAGE_THREADS` setting: how many cores the parallel loops use.
+///
+/// The library reads the variable itself and, since it does not print, ignores a
+/// value it cannot use (every core is used then). A program should check the value
+/// with ``count(from:)`` at start-up and tell its user.
+public enum ThreadSetting {
+    /// The environment variable's name.
+    public static let variable = "TRIAGE_THREADS"
+
+    /// The number of cores a value asks for: a whole number of 1 or more, or `nil`
+    /// for anything else.
+    public static func count(from text: String) -> Int? {
+        guard let value = Int(text), value > 0 else { return nil }
+        return value
+    }
+}
+
 /// Splits loops across the machine's cores.
 ///
 /// Work is cut into contiguous chunks, one or a few per core, so each worker touches
 /// its own stretch of memory. Results come back through per-chunk slots rather than
 /// shared state.
 enum Parallel {
-    /// Cores to use: `TRIAGE_THREADS` when set, else the processors online.
+    /// Cores to use: `TRIAGE_THREADS` when it holds a valid count, else the
+    /// processors online.
     static let workerCount: Int = {
-        if let text = getenv("TRIAGE_THREADS"), let value = Int(String(cString: text)), value > 0 {
+        if let text = getenv(ThreadSetting.variable),
+            let value = ThreadSetting.count(from: String(cString: text))
+        {
             return value
         }
         return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))

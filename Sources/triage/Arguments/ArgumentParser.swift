@@ -151,6 +151,13 @@ struct ArgumentParser {
             value = arguments[index + 1]
             used = 2
         }
+        // An empty value is a slip (an unset shell variable, a stray `=`), not a
+        // setting: no option takes one. Paths, names, columns, labels and notes are
+        // never empty, and a number or a choice cannot be.
+        guard !value.isEmpty else {
+            throw UsageError(
+                "option '\(spec.synopsis)' needs a value, got an empty one", command: command)
+        }
         if case .repeated = spec.kind {
             parsed.values[spec.name, default: []].append(value)
         } else {

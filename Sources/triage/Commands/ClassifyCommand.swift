@@ -54,7 +54,8 @@ let classifyCommand = CommandSpec(
         let seed = try arguments.integer("seed")
         let overlap = try arguments.integer("overlap") ?? 1
         guard (1...20).contains(overlap) else {
-            throw UsageError("option '--overlap' must be between 1 and 20", command: arguments.command)
+            throw UsageError(
+                "option '--overlap' must be between 1 and 20", command: arguments.command)
         }
         let priority = try arguments.double("priority") ?? 0
         let store: ReviewStore? = arguments.flag("dry-run") ? nil : try context.openStore()
@@ -180,7 +181,9 @@ struct DecisionWriter {
     func begin() {
         switch format {
         case "csv":
-            out.line("index,label,confidence,decision,reason,case,model_version,alternatives")
+            out.line(
+                "index,label,confidence,decision,reason,case,model_version,alternatives,"
+                    + "prediction_set")
         case "table":
             out.line(
                 column("index", 6, right: true) + "  " + column("decision", 8) + "  "
@@ -193,16 +196,26 @@ struct DecisionWriter {
     mutating func write(_ decision: Decision, text: String, version: Int) {
         switch format {
         case "csv":
-            // Alternatives as a JSON array in one field: labels may hold any character.
+            // Alternatives and the prediction set as JSON arrays in one field each, as
+            // in the JSON output: labels may hold any character, `|` and `,` included.
+            // Without a conformal policy there is no set and the field is empty; an
+            // empty set is `[]`.
             json.removeAll()
             json.value(decision.alternatives)
+            let alternatives = String(decoding: json.bytes, as: UTF8.self)
+            var set = ""
+            if let predictionSet = decision.predictionSet {
+                json.removeAll()
+                json.value(predictionSet)
+                set = String(decoding: json.bytes, as: UTF8.self)
+            }
             out.line(
                 [
                     String(decision.index), CSVWriter.field(decision.label),
                     String(rounded(decision.confidence, places: 12)),
                     decision.automated ? "auto" : "deferred", decision.reason?.rawValue ?? "",
                     decision.caseID.map(String.init) ?? "", String(version),
-                    CSVWriter.field(String(decoding: json.bytes, as: UTF8.self)),
+                    CSVWriter.field(alternatives), CSVWriter.field(set),
                 ].joined(separator: ","))
         case "table":
             let flat = sanitized(text)

@@ -188,11 +188,13 @@ private func printMetrics(
             + column("version \(versions.b)", 12, right: true) + column("change", 10, right: true))
     for metric in metrics {
         let value = { (number: Double?) in number.map { fixed($0, 4) } ?? "—" }
-        // Equal values leave the change blank; a change too small to show keeps its sign.
+        // Equal values leave the change blank; a change too small to show is 0.0000,
+        // with no sign (`fixed` drops it once the value rounds to zero).
         var change = "—"
         if let difference = metric.change {
-            let magnitude = fixed(abs(difference), 4)
-            change = difference == 0 ? "" : (difference > 0 ? "+" : "-") + magnitude
+            let shown = fixed(difference, 4)
+            let sign = difference > 0 && shown != fixed(0, 4) ? "+" : ""
+            change = difference == 0 ? "" : sign + shown
         }
         let line =
             "  " + column(String(metric.name.map { $0 == "_" ? " " : $0 }), 32)

@@ -50,9 +50,11 @@ let retrainCommand = CommandSpec(
             model: name, registry: registry, store: try context.openStore(), deferral: deferral,
             options: settings.options)
         if plan.keptFromRecord > 0 {
+            let one = plan.keptFromRecord == 1
             context.note(
-                "triage: note: \(plan.keptFromRecord) answers version \(plan.previous.version) "
-                    + "learned from are no longer in the queue; they are kept from its own record")
+                "triage: note: \(counted(plan.keptFromRecord, "answer")) version "
+                    + "\(plan.previous.version) learned from \(one ? "is" : "are") no longer in "
+                    + "the queue; \(one ? "it is" : "they are") kept from its own record")
         }
         guard !plan.isUnchanged || arguments.flag("force") else {
             context.note(
@@ -63,12 +65,15 @@ let retrainCommand = CommandSpec(
         reportConflicts(plan.conflicts, rule: settings.options.conflicts, context: context)
         if plan.withdrawn > 0 {
             context.note(
-                "triage: note: leaving out \(plan.withdrawn) answer(s) version "
+                "triage: note: leaving out \(counted(plan.withdrawn, "answer")) version "
                     + "\(plan.previous.version) learned from whose case was reopened (taken back)")
         }
+        let answers =
+            plan.reviewedCount == 1
+            ? "1 reviewed answer, " + (plan.newAnswers == 1 ? "a new one" : "not a new one")
+            : "\(plan.reviewedCount) reviewed answers, \(plan.newAnswers) of them new"
         context.note(
-            "triage: retraining \(name) from version \(plan.previous.version) with "
-                + "\(plan.reviewedCount) reviewed answers, \(plan.newAnswers) of them new"
+            "triage: retraining \(name) from version \(plan.previous.version) with \(answers)"
                 + (plan.heldBack.count > 0 ? ", \(plan.heldBack.count) held back to judge on" : ""))
 
         let progress = ProgressLine(enabled: !context.quiet)
@@ -179,7 +184,8 @@ private func reportConflicts(
     guard !conflicts.isEmpty else { return }
     let againstTraining = conflicts.filter { $0.kind == .trainingLabel }.count
     context.note(
-        "triage: note: \(conflicts.count) reviewed input(s) have conflicting labels "
+        "triage: note: \(counted(conflicts.count, "reviewed input")) "
+            + "\(conflicts.count == 1 ? "has" : "have") conflicting labels "
             + "(\(againstTraining) against a training label, "
             + "\(conflicts.count - againstTraining) where reviewers disagreed); "
             + "--conflicts \(rule.rawValue):")

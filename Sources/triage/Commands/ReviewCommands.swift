@@ -23,9 +23,19 @@ let reviewListCommand = CommandSpec(
         let cases = try store.pendingCases(model: arguments.value("model"), limit: limit)
         if arguments.flag("json") {
             for reviewCase in cases { context.out.write(caseJSON(reviewCase)) }
-        } else if cases.isEmpty {
+            context.out.flush()
+            return
+        }
+
+        // The counts say whether the queue is empty, not the list: `--limit 0` lists
+        // nothing from a queue that has cases.
+        let counts = try store.counts(model: arguments.value("model"))
+        let pending = counts[.pending] ?? 0
+        guard pending > 0 else {
             context.note("triage: no pending cases")
-        } else {
+            return
+        }
+        if !cases.isEmpty {
             // Fit a terminal; elsewhere (a pipe, a file) keep up to 500 characters.
             let width = context.out.isTerminal ? max(20, context.out.width - 48) : 500
             context.out.line(
@@ -40,12 +50,12 @@ let reviewListCommand = CommandSpec(
                         + (flat.count > width ? column(flat, width) : flat)
                         + (reviewCase.skips > 0 ? "  (skipped)" : ""))
             }
-            let counts = try store.counts(model: arguments.value("model"))
-            let resolved = counts[.autoResolved] ?? 0
-            context.note(
-                "triage: \(counts[.pending] ?? 0) pending, \(counts[.answered] ?? 0) answered"
-                    + (resolved > 0 ? ", \(resolved) auto-resolved by a newer model" : ""))
+            context.out.flush()
         }
+        let resolved = counts[.autoResolved] ?? 0
+        context.note(
+            "triage: \(pending) pending, \(counts[.answered] ?? 0) answered"
+                + (resolved > 0 ? ", \(resolved) auto-resolved by a newer model" : ""))
         context.out.flush()
     })
 
@@ -107,10 +117,15 @@ let reviewShowCommand = CommandSpec(
             let kindWidth = max(11, history.map(\.kind.count).max() ?? 0)
             let whoWidth = max(14, history.compactMap { $0.reviewer?.count }.max() ?? 0)
             for event in history {
+                // A claim's value is its lease, stored as a number of seconds.
+                var value = event.value.map { sanitized($0) }
+                if event.kind == "claimed", let lease = event.value.flatMap(Double.init) {
+                    value = "lease \(secondsText(lease))"
+                }
                 out.line(
                     "  \(timestamp(event.at))  \(column(event.kind, kindWidth)) "
                         + column(event.reviewer.map { sanitized($0) } ?? "", whoWidth)
-                        + (event.value.map { " \(sanitized($0))" } ?? "")
+                        + (value.map { " \($0)" } ?? "")
                         + (event.previous.flatMap {
                             $0 == event.value ? nil : " (was \(sanitized($0)))"
                         } ?? ""))

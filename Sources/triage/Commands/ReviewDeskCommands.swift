@@ -16,7 +16,8 @@ func claimSettings(_ arguments: ParsedArguments) throws -> (order: CaseOrder, le
     }
     let lease = try arguments.double("lease") ?? 600
     guard lease > 0 else {
-        throw UsageError("option '--lease' must be a positive number of seconds", command: arguments.command)
+        throw UsageError(
+            "option '--lease' must be a positive number of seconds", command: arguments.command)
     }
     return (order ?? .uncertainty, lease)
 }
@@ -73,7 +74,15 @@ let reviewReleaseCommand = CommandSpec(
     positionals: [PositionalSpec(name: "ID", help: "The case id")],
     run: { arguments, context in
         let id = try caseID(arguments)
-        try context.openStore().release(caseID: id, reviewer: try reviewer(arguments))
+        let name = try reviewer(arguments)
+        guard let store = try context.openExistingStore() else {
+            throw TriageError(
+                .caseNotFound,
+                "no review case \(id): there is no review queue at \(context.queuePath)")
+        }
+        guard try store.release(caseID: id, reviewer: name) else {
+            throw TriageError(.invalidArgument, "\(name) holds no claim on case \(id)")
+        }
         context.out.line("case \(id): released")
         context.out.flush()
     })
@@ -105,7 +114,8 @@ let reviewStatsCommand = CommandSpec(
         .flag("json", "As one JSON object"),
     ],
     run: { arguments, context in
-        let answers = try context.openExistingStore()?.answers(model: arguments.value("model")) ?? []
+        let answers =
+            try context.openExistingStore()?.answers(model: arguments.value("model")) ?? []
         let stats = ReviewStatistics.from(answers)
         if arguments.flag("json") {
             let encoder = JSONEncoder()
@@ -123,13 +133,15 @@ let reviewStatsCommand = CommandSpec(
                 + column("kappa", 8, right: true) + column("gold", 12, right: true))
         for reviewer in stats.reviewers {
             out.line(
-                column(sanitized(reviewer.name), 20) + column(String(reviewer.answers), 9, right: true)
+                column(sanitized(reviewer.name), 20)
+                    + column(String(reviewer.answers), 9, right: true)
                     + column(optional(reviewer.perHour, 0), 10, right: true)
                     + column(optional(reviewer.agreementWithModel, 3), 12, right: true)
                     + column(optional(reviewer.kappaWithModel, 3), 8, right: true)
                     + column(
                         reviewer.goldAnswers == 0
-                            ? "—" : "\(optional(reviewer.goldAccuracy, 3)) of \(reviewer.goldAnswers)",
+                            ? "—"
+                            : "\(optional(reviewer.goldAccuracy, 3)) of \(reviewer.goldAnswers)",
                         12, right: true))
         }
         if !stats.pairs.isEmpty {
@@ -197,7 +209,8 @@ let reviewExportCommand = CommandSpec(
     ],
     run: { arguments, context in
         let format = try arguments.choice("format", ["jsonl", "csv"]) ?? "jsonl"
-        let answers = try context.openExistingStore()?.answers(model: arguments.value("model")) ?? []
+        let answers =
+            try context.openExistingStore()?.answers(model: arguments.value("model")) ?? []
         let out = context.out
         if format == "csv" {
             out.line("case,text,label,reviewer,answered_at,source,predicted,audit,gold,overlap")
@@ -210,7 +223,8 @@ let reviewExportCommand = CommandSpec(
                         String(answer.caseID), CSVWriter.field(answer.text),
                         CSVWriter.field(answer.label), CSVWriter.field(answer.reviewer), when,
                         answer.source.rawValue, CSVWriter.field(answer.predicted),
-                        String(answer.isAudit), String(answer.gold != nil), String(answer.isOverlap),
+                        String(answer.isAudit), String(answer.gold != nil),
+                        String(answer.isOverlap),
                     ].joined(separator: ","))
                 continue
             }
@@ -260,7 +274,8 @@ let reviewImportCommand = CommandSpec(
     run: { arguments, context in
         let path = arguments.positional(0) ?? ""
         let table = try Table.read(path: path)
-        guard let caseColumn = table.columnIndex("case"), let labelColumn = table.columnIndex("label")
+        guard let caseColumn = table.columnIndex("case"),
+            let labelColumn = table.columnIndex("label")
         else {
             throw TriageError(
                 .invalidData, "the answers need the columns \"case\" and \"label\"",
@@ -307,6 +322,6 @@ let reviewImportCommand = CommandSpec(
                     answeredAt: timeColumn.flatMap { row.cell(at: $0) }.flatMap { Double($0) }))
         }
         try store.importAnswers(answers)
-        context.out.line("imported \(answers.count) answers")
+        context.out.line("imported \(counted(answers.count, "answer"))")
         context.out.flush()
     })

@@ -145,6 +145,20 @@ func probabilityText(_ value: Double) -> String {
     return String(rounded(value, places: 12))
 }
 
+/// A count with its noun, singular for one: "1 answer", "2 answers". The plural is
+/// the singular with an "s" unless given.
+func counted(_ count: Int, _ singular: String, plural: String? = nil) -> String {
+    "\(count) " + (count == 1 ? singular : plural ?? singular + "s")
+}
+
+/// A duration for people, in seconds with no more decimals than it has (up to
+/// three): "600 s", "0.5 s".
+func secondsText(_ value: Double) -> String {
+    guard value.isFinite else { return "\(value) s" }
+    let shown = rounded(value, places: 3)
+    return shown == shown.rounded() && abs(shown) < 1e15 ? "\(Int(shown)) s" : "\(shown) s"
+}
+
 /// Formats a share as a percentage with one decimal: "82.3%".
 func percent(_ value: Double) -> String { fixed(value * 100, 1) + "%" }
 
