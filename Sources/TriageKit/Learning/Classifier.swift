@@ -6,6 +6,13 @@ public struct ScoredInput: Sendable, Equatable {
     public var decision: RuleDecision
     /// Share of the input's words and values the training data knew.
     public var familiarity: Double
+
+    /// The calibrated probability of `label` when it is among the ranked labels,
+    /// else of the most probable one. The decided label is not always the most
+    /// probable (the cost policy picks the cheapest), so its confidence is its own.
+    public func probability(of label: String) -> Double {
+        ranked.first { $0.label == label }?.probability ?? ranked[0].probability
+    }
 }
 
 /// A trained classifier: features, a linear model, the calibration map and the rule

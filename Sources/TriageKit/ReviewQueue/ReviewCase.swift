@@ -332,6 +332,26 @@ public struct RescoringSummary: Sendable, Equatable, Codable {
     public var unchanged = 0
 
     public init() {}
+
+    /// Counts a case that was `status` and is now decided automatically or not, and
+    /// returns the event that records the change.
+    @discardableResult
+    public mutating func count(from status: CaseStatus, automated: Bool) -> String {
+        switch (status, automated) {
+        case (.autoResolved, true):
+            kept += 1
+            return "auto_resolved"
+        case (.autoResolved, false):
+            reopened += 1
+            return "auto_reopened"
+        case (_, true):
+            resolved += 1
+            return "auto_resolved"
+        case (_, false):
+            stillPending += 1
+            return "rescored"
+        }
+    }
 }
 
 /// The order reviewers get cases in.

@@ -38,21 +38,7 @@ extension SQLiteReviewStore {
 
                 let who = "model version \(verdict.modelVersion)"
                 let newStatus: CaseStatus = verdict.reason == nil ? .autoResolved : .pending
-                let kind: String
-                switch (status, newStatus) {
-                case (.pending, .autoResolved):
-                    kind = "auto_resolved"
-                    summary.resolved += 1
-                case (.autoResolved, .autoResolved):
-                    kind = "auto_resolved"
-                    summary.kept += 1
-                case (.autoResolved, _):
-                    kind = "auto_reopened"
-                    summary.reopened += 1
-                default:
-                    kind = "rescored"
-                    summary.stillPending += 1
-                }
+                let kind = summary.count(from: status, automated: verdict.reason == nil)
                 try database.run(
                     SQL.rescoreCase, verdict.caseID, newStatus.rawValue, verdict.modelVersion,
                     verdict.predicted, verdict.confidence, probabilities,

@@ -70,8 +70,7 @@ public final class ClassificationSession {
         for (offset, input) in scored.enumerated() {
             let decision = input.decision
             let label = classifier.labels[decision.label]
-            let confidence =
-                input.ranked.first { $0.label == label }?.probability ?? input.ranked[0].probability
+            let confidence = input.probability(of: label)
             var reason = decision.reason
             if decision.automated && auditRate > 0
                 && Double.random(in: 0..<1, using: &generator) < auditRate

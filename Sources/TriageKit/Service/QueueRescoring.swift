@@ -28,8 +28,7 @@ public enum QueueRescoring {
             let label = classifier.labels[input.decision.label]
             return RescoredCase(
                 caseID: reviewCase.id, modelVersion: manifest.version, predicted: label,
-                confidence: input.ranked.first { $0.label == label }?.probability
-                    ?? input.ranked[0].probability,
+                confidence: input.probability(of: label),
                 probabilities: input.ranked, reason: input.decision.reason,
                 predictionSet: input.decision.set.count > 1
                     ? input.decision.set.map { classifier.labels[$0] } : nil)
@@ -38,12 +37,7 @@ public enum QueueRescoring {
 
         var summary = RescoringSummary()
         for (reviewCase, verdict) in zip(candidates, verdicts) {
-            switch (reviewCase.status, verdict.reason == nil) {
-            case (.autoResolved, true): summary.kept += 1
-            case (.autoResolved, false): summary.reopened += 1
-            case (_, true): summary.resolved += 1
-            case (_, false): summary.stillPending += 1
-            }
+            summary.count(from: reviewCase.status, automated: verdict.reason == nil)
         }
         return summary
     }
